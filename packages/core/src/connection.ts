@@ -1,0 +1,258 @@
+import { EventEmitter } from 'node:events'
+import { homedir } from 'node:os'
+import { inspect } from 'node:util'
+import { ConnectionClosedError, SqlconnError } from './errors.js'
+import { type ConfigLayer, type OptionSpec, type ResolvedConfig, redact, resolveConfig } from './options.js'
+import { type SecretsSection, secretsSection } from './secrets.js'
+
+/** Options every connection accepts besides its driver's own. */
+export const RESERVED_OPTIONS = ['type', 'ttl', 'maxEntries', 'cache', 'retry'] as const
+
+/** What an adapter may read from the data source's own configuration. */
+export interface NativeContext {
+  readonly env: NodeJS.ProcessEnv
+  readonly home: string
+  readonly cwd: string
+}
+
+/** The static side of a connection class: its declared options and native configuration. */
+export interface ConnectionClass<C extends BaseConnection = BaseConnection> {
+  new (name: string, options?: Record<string, unknown>): C
+  /** The short type name (`sqlite`), used in messages and cache keys. */
+  readonly typeName: string
+  /** Every option the type accepts, declared once. */
+  readonly options: readonly OptionSpec[]
+  /** Values from the data source's own configuration (env variables, files), lowest precedence. */
+  nativeConfig(context: NativeContext): ConfigLayer
+}
+
+/** Events a connection emits, for logs and metrics. */
+export interface ConnectionEvents {
+  /** A read failed with a transient error and will be retried after a reset. */
+  retry: [{ attempt: number; error: unknown }]
+  /** The driver object was dropped (stale connection, rotated secrets, explicit reset). */
+  reset: [{ reason: string }]
+  /** A query finished: `cached` when it came from the cache. */
+  query: [{ sql: string; cached: boolean; durationMs: number; rows: number }]
+  /** The cache store failed; the query went to the database instead. */
+  cacheError: [{ error: unknown }]
+}
+
+/**
+ * The contract every connection implements, after Streamlit's `BaseConnection`: settings resolved
+ * from kwargs, secrets and the data source's own configuration; a driver object created lazily by
+ * `connect()`; `reset()` and `close()`.
+ */
+export abstract class BaseConnection<Raw = unknown> {
+  /** The short type name; adapters override it. */
+  static readonly typeName: string = 'base'
+  /** Declared options; adapters override it. */
+  static readonly options: readonly OptionSpec[] = []
+
+  /** No native configuration unless the adapter reads some. */
+  static nativeConfig(_context: NativeContext): ConfigLayer {
+    return { kind: 'native', values: {} }
+  }
+
+  /** The connection's name: its `[connections.<name>]` section in the secrets files. */
+  readonly name: string
+  readonly #kwargs: Readonly<Record<string, unknown>>
+  #section: SecretsSection | undefined
+  #config: ResolvedConfig | undefined
+  #raw: Raw | undefined
+  #closed = false
+  #staleSecrets = false
+  #generation = 0
+  readonly #events = new EventEmitter()
+
+  /**
+   * @param name the connection's name (its secrets section)
+   * @param options the driver's options given in code: the highest precedence
+   */
+  constructor(name: string, options: Record<string, unknown> = {}) {
+    this.name = name
+    const kwargs: Record<string, unknown> = {}
+    for (const [k, v] of Object.entries(options)) {
+      if (!(RESERVED_OPTIONS as readonly string[]).includes(k)) kwargs[k] = v
+    }
+    this.#kwargs = kwargs
+    this.#events.on('error', () => {})
+  }
+
+  /**
+   * Creates the driver object (a database handle, a pool) from the resolved config. The one
+   * method an adapter must implement; it runs lazily, on first use and after each reset.
+   */
+  protected abstract connect(config: ResolvedConfig): Raw
+
+  /** Releases a driver object made by `connect()`. The default calls its `end()` or `close()`. */
+  protected async disconnect(raw: Raw): Promise<void> {
+    const r = raw as { end?: () => unknown; close?: () => unknown; destroy?: () => unknown }
+    if (typeof r.end === 'function') await r.end()
+    else if (typeof r.close === 'function') await r.close()
+    else if (typeof r.destroy === 'function') await r.destroy()
+  }
+
+  /** The connection's class, for its static declarations. */
+  protected get connectionClass(): ConnectionClass {
+    return this.constructor as unknown as ConnectionClass
+  }
+
+  /** This connection's `[connections.<name>]` section from the secrets files (values unmasked). */
+  get secrets(): Readonly<Record<string, unknown>> {
+    return this.#secretsSection().values
+  }
+
+  /** The resolved parameters, each with its source; secrets masked when printed. */
+  get config(): ResolvedConfig {
+    if (!this.#config) {
+      const cls = this.connectionClass
+      const section = this.#secretsSection()
+      const sectionValues: Record<string, unknown> = {}
+      for (const [k, v] of Object.entries(section.values)) {
+        if (!(RESERVED_OPTIONS as readonly string[]).includes(k)) sectionValues[k] = v
+      }
+      this.#config = resolveConfig(
+        cls.options,
+        [
+          { kind: 'kwargs', values: this.#kwargs },
+          { kind: 'secrets', values: sectionValues, origins: section.origins },
+          cls.nativeConfig({ env: process.env, home: homedir(), cwd: process.cwd() }),
+        ],
+        { connectionName: this.name, typeName: cls.typeName },
+      )
+    }
+    return this.#config
+  }
+
+  /** The driver object, created on first access (and again after a reset). */
+  get raw(): Raw {
+    if (this.#closed) throw new ConnectionClosedError(this.name)
+    if (this.#staleSecrets) {
+      this.#staleSecrets = false
+      this.#dropRaw('secrets changed')
+    }
+    this.#raw ??= this.connect(this.config)
+    return this.#raw
+  }
+
+  /** True once `close()` was called. */
+  get closed(): boolean {
+    return this.#closed
+  }
+
+  /** Increments on every reset; retries use it so concurrent failures reset once. @internal */
+  protected get generation(): number {
+    return this.#generation
+  }
+
+  /**
+   * Drops the driver object and the resolved config; the next use reconnects with fresh settings
+   * (rotated credentials included).
+   */
+  async reset(): Promise<void> {
+    await this.#dropRaw('reset')
+  }
+
+  /** Resets only if no other caller has reset since `generation` was read. @internal */
+  protected async resetIfCurrent(generation: number, reason: string): Promise<void> {
+    if (generation === this.#generation) await this.#dropRaw(reason)
+  }
+
+  /** Closes the driver object; the connection cannot be used afterwards. */
+  async close(): Promise<void> {
+    if (this.#closed) return
+    await this.#dropRaw('close')
+    this.#closed = true
+  }
+
+  /** `await using conn = await connection(...)` closes it at the end of the block. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close()
+  }
+
+  /** Listens to connection events (`retry`, `reset`, `query`, `cacheError`). */
+  on<E extends keyof ConnectionEvents>(event: E, listener: (...args: ConnectionEvents[E]) => void): this {
+    this.#events.on(event, listener as (...args: unknown[]) => void)
+    return this
+  }
+
+  /** Stops listening. */
+  off<E extends keyof ConnectionEvents>(event: E, listener: (...args: ConnectionEvents[E]) => void): this {
+    this.#events.off(event, listener as (...args: unknown[]) => void)
+    return this
+  }
+
+  /** @internal */
+  protected emit<E extends keyof ConnectionEvents>(event: E, ...args: ConnectionEvents[E]): void {
+    this.#events.emit(event, ...args)
+  }
+
+  /**
+   * Re-reads the secrets files; when this connection's own section changed, it is reset before its
+   * next use. Other sections changing leave it alone.
+   * @internal called by `connection()` and before queries
+   */
+  checkSecrets(): boolean {
+    const before = this.#section?.digest
+    this.#section = undefined
+    const after = this.#secretsSection().digest
+    if (before !== undefined && before !== after) {
+      this.#config = undefined
+      if (this.#raw !== undefined) this.#staleSecrets = true
+      return true
+    }
+    return false
+  }
+
+  /** Removes every secret of this connection from `text`. */
+  protected redact(text: string): string {
+    let secrets: string[] = []
+    try {
+      secrets = this.config.secretValues()
+    } catch {}
+    return redact(text, secrets)
+  }
+
+  #secretsSection(): SecretsSection {
+    this.#section ??= secretsSection(this.name)
+    return this.#section
+  }
+
+  async #dropRaw(reason: string): Promise<void> {
+    const raw = this.#raw
+    this.#raw = undefined
+    this.#config = undefined
+    this.#generation++
+    this.onReset()
+    if (raw !== undefined) {
+      this.emit('reset', { reason })
+      try {
+        await this.disconnect(raw)
+      } catch {
+        // A stale handle often fails to close; it is dropped either way.
+      }
+    }
+  }
+
+  /** Adapters drop objects built on the driver object (a Kysely instance, statement caches). */
+  protected onReset(): void {}
+
+  /** A readable summary; secrets masked. */
+  toString(): string {
+    let cfg: string
+    try {
+      cfg = this.config.toString()
+    } catch (err) {
+      cfg = err instanceof SqlconnError ? `(invalid: ${err.code})` : '(unresolved)'
+    }
+    return `${this.constructor.name}(${JSON.stringify(this.name)}, type=${this.connectionClass.typeName})\n${cfg
+      .split('\n')
+      .map((l) => `  ${l}`)
+      .join('\n')}`
+  }
+
+  [inspect.custom](): string {
+    return this.toString()
+  }
+}

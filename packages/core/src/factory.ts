@@ -1,0 +1,150 @@
+import { createHash } from 'node:crypto'
+import type { BaseConnection, ConnectionClass } from './connection.js'
+import { type Duration, toMilliseconds } from './duration.js'
+import { ConfigError } from './errors.js'
+import { BUILTIN_TYPES, resolveConnectionType } from './registry.js'
+import { secretsSection } from './secrets.js'
+import type { SqlConnection, SqlConnectionOptions } from './sql-connection.js'
+
+/** Options of `connection()`: the driver's own options plus sqlconn's. */
+export interface ConnectionOptions extends SqlConnectionOptions {
+  /** A connection class, a short name (`sqlite`, `postgres`, `mysql`), or a package name. */
+  type?: string | ConnectionClass
+  /** How long this instance lives before it is closed and rebuilt on the next call. */
+  ttl?: Duration
+  /** How many instances the cache keeps; the least recently used ones are closed. */
+  maxEntries?: number
+  /** Everything else is the driver's own option (`filename`, `connectionString`, `uri`, ...). */
+  [option: string]: unknown
+}
+
+interface Entry {
+  readonly promise: Promise<BaseConnection>
+  readonly expiresAt: number
+}
+
+const instances = new Map<string, Entry>()
+const objectIds = new WeakMap<object, number>()
+let nextObjectId = 1
+
+function idOf(o: object): string {
+  let id = objectIds.get(o)
+  if (id === undefined) {
+    id = nextObjectId++
+    objectIds.set(o, id)
+  }
+  return `#${id}`
+}
+
+/** A digest of the options: equal options give equal keys; functions and stores count by identity. */
+function optionsKey(options: Record<string, unknown>): string {
+  const stable = JSON.stringify(options, function (this: unknown, _k, v: unknown) {
+    if (typeof v === 'function') return `fn${idOf(v)}`
+    if (typeof v === 'bigint') return `${v}n`
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      const proto = Object.getPrototypeOf(v)
+      if (proto !== Object.prototype && proto !== null && !(v instanceof Date)) return `obj${idOf(v)}`
+      return Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]))
+    }
+    return v
+  })
+  return createHash('sha256').update(stable ?? '').digest('base64url')
+}
+
+function resolveName(name: string): string {
+  if (typeof name !== 'string' || name === '') {
+    throw new ConfigError('INVALID_ARGUMENT', 'name', 'connection() needs a name: a [connections.<name>] section, a type such as "sqlite", or "env:VAR".')
+  }
+  if (!name.startsWith('env:')) return name
+  const variable = name.slice(4)
+  const value = process.env[variable]
+  if (!value) {
+    throw new ConfigError('MISSING_OPTION', 'name', `connection("${name}") reads the name from $${variable}, which is not set.`)
+  }
+  return value
+}
+
+/**
+ * Returns a ready connection, after Streamlit's `st.connection`. The same name, type and options
+ * give the same instance; `ttl` bounds how long it lives and `maxEntries` how many are kept.
+ *
+ * The type comes from `options.type`, else from the `type` key of `[connections.<name>]`, else
+ * from the name itself when it is a type (`connection('sqlite')`).
+ *
+ * @example
+ * const db = await connection('analytics')
+ * const top = await db.query('select * from orders where total > :min', { params: { min: 100 }, ttl: '10m' })
+ */
+export async function connection<C extends BaseConnection = SqlConnection>(
+  name: string,
+  options: ConnectionOptions = {},
+): Promise<C> {
+  const resolvedName = resolveName(name)
+  const section = secretsSection(resolvedName)
+  const type = options.type ?? (section.values.type as string | undefined) ?? (resolvedName.toLowerCase() in BUILTIN_TYPES ? resolvedName : undefined)
+  if (type === undefined) {
+    throw new ConfigError(
+      'MISSING_OPTION',
+      'type',
+      `Connection "${resolvedName}" has no type: pass { type: 'sqlite' | 'postgres' | 'mysql' | <package> | <class> }, ` +
+        `or set type = "..." under [connections.${resolvedName}] in .sqlconn/secrets.toml.`,
+    )
+  }
+  const cls = await resolveConnectionType(type as string | ConnectionClass)
+  const ttlMs = toMilliseconds(options.ttl, 'ttl')
+  const { maxEntries, ...keyed } = options
+  const key = `${resolvedName}\0${idOf(cls)}\0${optionsKey({ ...keyed, type: undefined })}`
+
+  for (let existing = instances.get(key); existing; existing = instances.get(key)) {
+    const conn = await existing.promise.catch(() => undefined)
+    const current = instances.get(key) === existing
+    if (conn && !conn.closed && existing.expiresAt > Date.now()) {
+      if (current) {
+        // Re-insert so Map order is least-recently-used first, for maxEntries.
+        instances.delete(key)
+        instances.set(key, existing)
+      }
+      conn.checkSecrets()
+      return conn as C
+    }
+    if (current) instances.delete(key)
+    if (conn && !conn.closed) void conn.close().catch(() => {})
+  }
+
+  const now = Date.now()
+  const promise = Promise.resolve().then(() => {
+    const conn = new cls(resolvedName, options)
+    void conn.config // validates options now, not at first query
+    return conn
+  })
+  instances.set(key, { promise, expiresAt: ttlMs === undefined ? Number.POSITIVE_INFINITY : now + ttlMs })
+  let conn: BaseConnection
+  try {
+    conn = await promise
+  } catch (err) {
+    if (instances.get(key)?.promise === promise) instances.delete(key)
+    throw err
+  }
+  if (maxEntries !== undefined) await evictBeyond(maxEntries)
+  return conn as C
+}
+
+async function evictBeyond(maxEntries: number): Promise<void> {
+  if (!Number.isInteger(maxEntries) || maxEntries < 1) {
+    throw new ConfigError('INVALID_OPTION', 'maxEntries', `maxEntries must be a positive integer, got ${maxEntries}.`)
+  }
+  const closing: Promise<void>[] = []
+  for (const [key, entry] of instances) {
+    if (instances.size <= maxEntries) break
+    instances.delete(key)
+    closing.push(entry.promise.then((c) => c.close()).catch(() => {}))
+  }
+  await Promise.all(closing)
+}
+
+/** Closes every cached connection and empties the instance cache. */
+export async function closeAll(): Promise<void> {
+  const entries = [...instances.values()]
+  instances.clear()
+  await Promise.all(entries.map((e) => e.promise.then((c) => c.close()).catch(() => {})))
+}

@@ -1,0 +1,268 @@
+import { inspect } from 'node:util'
+import { closest, distance } from 'fastest-levenshtein'
+import { ConfigError } from './errors.js'
+
+/** The JS type an option takes. `'any'` accepts whatever the driver accepts (objects, functions). */
+export type OptionType = 'string' | 'number' | 'boolean' | 'object' | 'any'
+
+/**
+ * One option of a connection type, declared once: it drives validation, masking, the docs'
+ * options table and, later, the CLI's `doctor`.
+ */
+export interface OptionSpec {
+  /** The driver's own name for it (`filename`, `connectionString`, `uri`). */
+  readonly name: string
+  readonly type: OptionType
+  /** Must be given; `{ unless: [...] }` when one of those options may stand in for it. */
+  readonly required?: boolean | { readonly unless: readonly string[] }
+  readonly default?: unknown
+  /** Masked wherever a config is printed, and kept out of errors. */
+  readonly secret?: boolean
+  /** One line for the docs and error messages. */
+  readonly description: string
+  /** Other names accepted for it (Kysely's `database` for SQLite's `filename`). */
+  readonly aliases?: readonly string[]
+  /**
+   * Options in the same group describe one thing (a path or a URL): the highest-precedence source
+   * that gives any of them gives the whole group, so a `url` in code beats a `filename` in secrets.
+   */
+  readonly group?: string
+  /** Where the data source's own configuration may supply it (`PGHOST`, `~/.pgpass`). */
+  readonly native?: readonly string[]
+}
+
+/** Where a resolved value came from. */
+export type SourceKind = 'kwargs' | 'secrets' | 'native' | 'default'
+
+/** A set of values from one source; `origin` refines the label (a file path, a variable name). */
+export interface ConfigLayer {
+  readonly kind: SourceKind
+  readonly values: Readonly<Record<string, unknown>>
+  /** Per-key origin (`secrets: /app/.sqlconn/secrets.toml`, `env PGHOST`); falls back to `kind`. */
+  readonly origins?: Readonly<Record<string, string>>
+}
+
+/** One resolved option, with where it came from. */
+export interface ResolvedOption {
+  readonly name: string
+  readonly value: unknown
+  readonly source: string
+  readonly secret: boolean
+}
+
+const MASK = '****'
+const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)([^@/?#\s]+)(@)/gi
+
+/** Masks the password inside any `scheme://user:password@host` in `text`. */
+export function maskUrlPasswords(text: string): string {
+  return text.replace(URL_PASSWORD, `$1${MASK}$3`)
+}
+
+/**
+ * The resolved parameters of a connection, each with its source. Printing it (`toString`,
+ * `inspect`, `JSON.stringify`) masks secret options and passwords inside URLs.
+ */
+export class ResolvedConfig {
+  readonly #options: ReadonlyMap<string, ResolvedOption>
+
+  /** @internal built by resolveConfig */
+  constructor(options: readonly ResolvedOption[]) {
+    this.#options = new Map(options.map((o) => [o.name, o]))
+  }
+
+  /** The value of an option (unmasked: this is what the driver receives). */
+  get<T = unknown>(name: string): T | undefined {
+    return this.#options.get(name)?.value as T | undefined
+  }
+
+  /** True when the option has a value. */
+  has(name: string): boolean {
+    return this.#options.has(name)
+  }
+
+  /** Where the option's value came from (`kwargs`, `secrets: <file>`, `env PGHOST`, `default`). */
+  source(name: string): string | undefined {
+    return this.#options.get(name)?.source
+  }
+
+  /** Every resolved option with its source; values unmasked. */
+  entries(): ResolvedOption[] {
+    return [...this.#options.values()]
+  }
+
+  /** The unmasked values as a plain object, for handing to the driver. */
+  values(): Record<string, unknown> {
+    const out: Record<string, unknown> = {}
+    for (const o of this.#options.values()) out[o.name] = o.value
+    return out
+  }
+
+  /** Every string that must never be printed: secret options and passwords inside URLs. */
+  secretValues(): string[] {
+    const out: string[] = []
+    for (const o of this.#options.values()) {
+      if (o.secret && o.value != null && typeof o.value !== 'object') out.push(String(o.value))
+      if (typeof o.value === 'string') {
+        for (const m of o.value.matchAll(URL_PASSWORD)) {
+          out.push(m[2]!)
+          try {
+            out.push(decodeURIComponent(m[2]!))
+          } catch {}
+        }
+      }
+    }
+    return out.filter((s) => s.length > 0)
+  }
+
+  /** The values as they may be shown: secrets masked. */
+  toJSON(): Record<string, { value: unknown; source: string }> {
+    const out: Record<string, { value: unknown; source: string }> = {}
+    for (const o of this.#options.values()) out[o.name] = { value: maskValue(o), source: o.source }
+    return out
+  }
+
+  /** One line per option: `name = value  (source)`, secrets masked. */
+  toString(): string {
+    const rows = [...this.#options.values()].map((o) => [o.name, formatValue(maskValue(o)), o.source] as const)
+    const w0 = Math.max(0, ...rows.map((r) => r[0].length))
+    const w1 = Math.max(0, ...rows.map((r) => r[1].length))
+    return rows.map(([n, v, s]) => `${n.padEnd(w0)} = ${v.padEnd(w1)}  (${s})`).join('\n')
+  }
+
+  [inspect.custom](): string {
+    return `ResolvedConfig {\n${this.toString()
+      .split('\n')
+      .map((l) => `  ${l}`)
+      .join('\n')}\n}`
+  }
+}
+
+function maskValue(o: ResolvedOption): unknown {
+  if (o.value == null) return o.value
+  if (o.secret) return MASK
+  if (typeof o.value === 'string') return maskUrlPasswords(o.value)
+  return o.value
+}
+
+function formatValue(v: unknown): string {
+  return typeof v === 'string' ? JSON.stringify(v) : inspect(v, { depth: 1, breakLength: Number.POSITIVE_INFINITY })
+}
+
+/** Replaces every secret string in `text` with a mask, and masks URL passwords. */
+export function redact(text: string, secrets: readonly string[]): string {
+  let out = maskUrlPasswords(text)
+  for (const s of secrets) if (s.length > 0) out = out.split(s).join(MASK)
+  return out
+}
+
+/** Suggests the closest known name when `name` is a likely typo. */
+export function didYouMean(name: string, candidates: readonly string[]): string {
+  if (candidates.length === 0) return ''
+  const best = closest(name, candidates as string[])
+  return distance(name.toLowerCase(), best.toLowerCase()) <= Math.max(2, Math.floor(name.length / 3))
+    ? ` Did you mean "${best}"?`
+    : ''
+}
+
+function coerce(spec: OptionSpec, value: unknown, source: string): unknown {
+  const where = `(from ${source})`
+  switch (spec.type) {
+    case 'number':
+      if (typeof value === 'number') return value
+      if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value)
+      break
+    case 'boolean':
+      if (typeof value === 'boolean') return value
+      if (typeof value === 'string' && /^(true|false|1|0|yes|no|on|off)$/i.test(value)) {
+        return /^(true|1|yes|on)$/i.test(value)
+      }
+      break
+    case 'string':
+      if (typeof value === 'string') return value
+      if (typeof value === 'number') return String(value)
+      break
+    case 'object':
+      if (typeof value === 'object' && value !== null) return value
+      break
+    case 'any':
+      return value
+  }
+  const shown = spec.secret ? 'a secret value' : JSON.stringify(value)
+  throw new ConfigError(
+    'INVALID_OPTION',
+    spec.name,
+    `Option "${spec.name}" must be a ${spec.type}, got ${shown} ${where}. ${spec.description}`,
+  )
+}
+
+/**
+ * Resolves options from layers given highest precedence first (kwargs, secrets, native), then
+ * the declared defaults. Unknown names in kwargs and secrets are errors with a did-you-mean; a
+ * missing required option names itself and where it can be set.
+ */
+export function resolveConfig(
+  specs: readonly OptionSpec[],
+  layers: readonly ConfigLayer[],
+  context: { connectionName: string; typeName: string },
+): ResolvedConfig {
+  const byName = new Map<string, OptionSpec>()
+  for (const spec of specs) {
+    byName.set(spec.name, spec)
+    for (const alias of spec.aliases ?? []) byName.set(alias, spec)
+  }
+  const known = [...byName.keys()]
+  const resolved = new Map<string, ResolvedOption>()
+  const groupsTaken = new Map<string, number>()
+
+  layers.forEach((layer, depth) => {
+    for (const [key, raw] of Object.entries(layer.values)) {
+      if (raw === undefined) continue
+      const spec = byName.get(key)
+      const source = layer.origins?.[key] ?? layer.kind
+      if (!spec) {
+        if (layer.kind === 'native') continue
+        throw new ConfigError(
+          'UNKNOWN_OPTION',
+          key,
+          `Unknown option "${key}" for ${context.typeName} connection "${context.connectionName}" (from ${source}).` +
+            `${didYouMean(key, known)} Known options: ${specs.map((s) => s.name).join(', ')}.`,
+        )
+      }
+      if (spec.group) {
+        const takenAt = groupsTaken.get(spec.group)
+        if (takenAt !== undefined && takenAt < depth) continue
+        groupsTaken.set(spec.group, depth)
+      }
+      if (resolved.has(spec.name)) continue
+      resolved.set(spec.name, {
+        name: spec.name,
+        value: coerce(spec, raw, source),
+        source,
+        secret: spec.secret ?? false,
+      })
+    }
+  })
+
+  for (const spec of specs) {
+    if (resolved.has(spec.name)) continue
+    const groupTaken = spec.group !== undefined && groupsTaken.has(spec.group)
+    if (spec.default !== undefined && !groupTaken) {
+      resolved.set(spec.name, { name: spec.name, value: spec.default, source: 'default', secret: spec.secret ?? false })
+      continue
+    }
+    const unless = typeof spec.required === 'object' ? spec.required.unless : []
+    if (spec.required && !unless.some((n) => resolved.has(n))) {
+      const alternatives = unless.length ? ` (or ${unless.map((n) => `"${n}"`).join(', ')})` : ''
+      const natives = spec.native?.length ? `, or ${spec.native.join(' / ')}` : ''
+      throw new ConfigError(
+        'MISSING_OPTION',
+        spec.name,
+        `${context.typeName} connection "${context.connectionName}" needs "${spec.name}"${alternatives}: ${spec.description} ` +
+          `Set it in code, under [connections.${context.connectionName}] in .sqlconn/secrets.toml${natives}.`,
+      )
+    }
+  }
+  // Keep the declared order so printed configs read the same every time.
+  const order = specs.map((s) => s.name)
+  return new ResolvedConfig(order.filter((n) => resolved.has(n)).map((n) => resolved.get(n)!))
+}

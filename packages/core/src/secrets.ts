@@ -1,0 +1,136 @@
+import { createHash } from 'node:crypto'
+import { readFileSync, statSync } from 'node:fs'
+import { homedir } from 'node:os'
+import path from 'node:path'
+import { parse, TomlError } from 'smol-toml'
+import { SecretsFileError } from './errors.js'
+
+type Table = Record<string, unknown>
+
+/** A connection's `[connections.<name>]` section with, per key, the file that set it. */
+export interface SecretsSection {
+  readonly values: Readonly<Table>
+  readonly origins: Readonly<Record<string, string>>
+  /** A digest of the section: it changes exactly when the section's content changes. */
+  readonly digest: string
+}
+
+interface Parsed {
+  readonly stamp: string
+  readonly data: Table
+}
+
+const parsedFiles = new Map<string, Parsed>()
+
+/**
+ * The secrets files in precedence order, lowest first: `~/.sqlconn/secrets.toml`, then
+ * `./.sqlconn/secrets.toml`, then each file of `SQLCONN_SECRETS_FILE` (PATH-style list).
+ */
+export function secretsFiles(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd(), home = homedir()): string[] {
+  const files = [path.join(home, '.sqlconn', 'secrets.toml'), path.join(cwd, '.sqlconn', 'secrets.toml')]
+  for (const f of (env.SQLCONN_SECRETS_FILE ?? '').split(path.delimiter)) {
+    if (f.trim()) files.push(path.resolve(cwd, f.trim()))
+  }
+  return [...new Set(files)]
+}
+
+function stampOf(file: string): string | undefined {
+  try {
+    const s = statSync(file)
+    return `${s.mtimeMs}:${s.ctimeMs}:${s.size}:${s.ino}`
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') {
+      return undefined
+    }
+    throw new SecretsFileError(file, undefined, `Cannot read secrets file ${file}: ${(err as Error).message}`, {
+      cause: err,
+    })
+  }
+}
+
+/** Reads and parses one file, reusing the last parse while its stat stamp is unchanged. */
+function readSecretsFile(file: string): Table | undefined {
+  const stamp = stampOf(file)
+  if (stamp === undefined) {
+    parsedFiles.delete(file)
+    return undefined
+  }
+  const cached = parsedFiles.get(file)
+  if (cached?.stamp === stamp) return cached.data
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (err) {
+    throw new SecretsFileError(file, undefined, `Cannot read secrets file ${file}: ${(err as Error).message}`, {
+      cause: err,
+    })
+  }
+  let data: Table
+  try {
+    data = parse(text) as Table
+  } catch (err) {
+    if (err instanceof TomlError) {
+      // smol-toml's message quotes the offending line, which may hold a password: keep only its first line.
+      const reason = err.message.split('\n')[0]!.replace(/^Invalid TOML document:\s*/, '')
+      throw new SecretsFileError(
+        file,
+        err.line,
+        `Secrets file ${file} is not valid TOML at line ${err.line}, column ${err.column}: ${reason}.`,
+      )
+    }
+    throw err
+  }
+  parsedFiles.set(file, { stamp, data })
+  return data
+}
+
+function isTable(v: unknown): v is Table {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date)
+}
+
+function deepMerge(base: Table, over: Table): Table {
+  const out: Table = { ...base }
+  for (const [k, v] of Object.entries(over)) out[k] = isTable(v) && isTable(out[k]) ? deepMerge(out[k] as Table, v) : v
+  return out
+}
+
+/** Every secrets file merged key by key (a later file wins), with the file behind each section key. */
+export function loadSecrets(files = secretsFiles()): { data: Table; sectionOrigins: Map<string, Record<string, string>> } {
+  let data: Table = {}
+  const sectionOrigins = new Map<string, Record<string, string>>()
+  for (const file of files) {
+    const parsed = readSecretsFile(file)
+    if (!parsed) continue
+    const connections = parsed.connections
+    if (connections !== undefined && !isTable(connections)) {
+      throw new SecretsFileError(file, undefined, `In secrets file ${file}, "connections" must be a table of [connections.<name>] sections.`)
+    }
+    for (const [name, section] of Object.entries(connections ?? {})) {
+      if (!isTable(section)) {
+        throw new SecretsFileError(file, undefined, `In secrets file ${file}, connections.${name} must be a [connections.${name}] table.`)
+      }
+      const origins = sectionOrigins.get(name) ?? {}
+      for (const key of Object.keys(section)) origins[key] = `secrets: ${file}`
+      sectionOrigins.set(name, origins)
+    }
+    data = deepMerge(data, parsed)
+  }
+  return { data, sectionOrigins }
+}
+
+/** The `[connections.<name>]` section across all secrets files, or an empty one. */
+export function secretsSection(name: string, files = secretsFiles()): SecretsSection {
+  const { data, sectionOrigins } = loadSecrets(files)
+  const connections = (data.connections ?? {}) as Table
+  const values = (connections[name] ?? {}) as Table
+  const digest = createHash('sha256')
+    .update(JSON.stringify(values, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)))
+    .digest('base64url')
+  return { values, origins: sectionOrigins.get(name) ?? {}, digest }
+}
+
+/** The top-level `[cache]` table (defaults for every connection's query cache). */
+export function secretsCacheDefaults(files = secretsFiles()): Table {
+  const { data } = loadSecrets(files)
+  return isTable(data.cache) ? data.cache : {}
+}

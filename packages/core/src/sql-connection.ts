@@ -1,0 +1,284 @@
+import { createHash } from 'node:crypto'
+import { type CompiledQuery, type Dialect, Kysely } from 'kysely'
+import { type CacheOptions, QueryCache } from './cache.js'
+import { BaseConnection } from './connection.js'
+import { type Duration, toMilliseconds } from './duration.js'
+import { ParameterError, QueryError, SqlconnError } from './errors.js'
+import { type CompiledSql, compileNamed, type Placeholder } from './params.js'
+import { type RetryOptions, retryPolicy } from './retry.js'
+import { secretsCacheDefaults } from './secrets.js'
+import type { RowTable } from './table/table.js'
+
+/** Something Kysely can compile: the `sql` template tag's result or any query builder. */
+export interface Compilable {
+  compile(executorProvider?: unknown): CompiledQuery
+}
+
+/** Parameters: an array for the dialect's own placeholders, an object for `:name` placeholders. */
+export type Params = readonly unknown[] | Readonly<Record<string, unknown>>
+
+/** Options of `query()`. */
+export interface QueryOptions {
+  /** Values for the placeholders; ignored when the query is a Kysely query (it carries its own). */
+  params?: Params
+  /** How long the result stays cached: seconds or `'10m'`; `0` skips the cache. */
+  ttl?: Duration | null
+  /** `false` skips the cache for this call. */
+  cache?: boolean
+  /** Moves this column first and records it as the table's index (`schema.metadata.get('index')`). */
+  indexCol?: string
+  /** Aborts waiting (retries, backoff) and, where the driver can, the query. */
+  signal?: AbortSignal
+}
+
+/** Options of `stream()`. */
+export interface StreamOptions {
+  params?: Params
+  /** Rows per RowTable chunk (default 10,000). */
+  chunkSize?: number
+  signal?: AbortSignal
+}
+
+/** Options of a SQL connection besides the driver's own. */
+export interface SqlConnectionOptions {
+  /** Query-cache settings, or `false` to turn caching off for this connection. */
+  cache?: CacheOptions | false
+  /** Retry bounds for transient errors, or `false` for none. */
+  retry?: RetryOptions | false
+}
+
+const SECRETS_CHECK_INTERVAL_MS = 1000
+
+/**
+ * A SQL connection, after Streamlit's `SQLConnection`: `query()` returns a cached RowTable,
+ * `stream()` reads in chunks, and `db` is a Kysely instance on the same driver object for
+ * building queries, writes and transactions.
+ *
+ * An adapter implements `connect()`, `createDialect()`, `execute()`, `executeStream()` and,
+ * for retries, `isTransientError()`.
+ */
+export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnection<Raw> {
+  #db: Kysely<DB> | undefined
+  #cache: QueryCache | false | undefined
+  readonly #cacheOption: CacheOptions | false | undefined
+  readonly #retryOption: RetryOptions | false | undefined
+  #identity: string | undefined
+  #lastSecretsCheck = 0
+
+  /** How the dialect writes the n-th positional placeholder; `?` unless overridden. */
+  protected placeholder: Placeholder = () => '?'
+  /** Whether backslash escapes inside quoted strings (MySQL) when scanning for `:name`. */
+  protected backslashEscapes = false
+
+  /** @param name the connection's name @param options the driver's options plus `cache` and `retry` */
+  constructor(name: string, options: Record<string, unknown> & SqlConnectionOptions = {}) {
+    super(name, options)
+    this.#cacheOption = options.cache
+    this.#retryOption = options.retry
+  }
+
+  /** A Kysely dialect on the driver object, so `db` shares its pool or handle. */
+  protected abstract createDialect(raw: Raw): Dialect
+
+  /** Runs one statement and reads its rows into a RowTable (with core's TableBuilder). */
+  protected abstract execute(query: CompiledSql, options: { signal?: AbortSignal }): Promise<RowTable> | RowTable
+
+  /** Runs one statement and yields its rows in RowTable chunks of `chunkSize`, without loading them all. */
+  protected abstract executeStream(query: CompiledSql, chunkSize: number, signal?: AbortSignal): AsyncIterable<RowTable>
+
+  /** True for errors a reset and retry can cure (connection lost, server restarting, busy). */
+  protected isTransientError(_error: unknown): boolean {
+    return false
+  }
+
+  /** Kysely on the same driver object: query building, writes and transactions. */
+  get db(): Kysely<DB> {
+    const raw = this.raw
+    this.#db ??= new Kysely<DB>({ dialect: this.createDialect(raw) })
+    return this.#db
+  }
+
+  protected override onReset(): void {
+    // Kysely's driver holds the old handle; the next `db` builds a new one on the new handle.
+    this.#db = undefined
+    this.#identity = undefined
+  }
+
+  /**
+   * Runs a read and returns its rows as a RowTable, cached by default.
+   *
+   * @param query SQL text, Kysely's `sql` template, or a Kysely query builder
+   * @example
+   * const t = await conn.query('select * from pets where owner = :owner', { params: { owner: 'jane' }, ttl: '10m' })
+   */
+  async query<R extends Record<string, unknown> = Record<string, unknown>>(
+    query: string | Compilable,
+    options: QueryOptions = {},
+  ): Promise<RowTable<R>> {
+    this.#maybeCheckSecrets()
+    const compiled = this.compile(query, options.params)
+    const ttlMs = options.ttl === null ? undefined : toMilliseconds(options.ttl)
+    const cache = options.cache === false || ttlMs === 0 ? false : this.#queryCache()
+    const started = performance.now()
+    let table: RowTable
+    let hit = false
+    if (cache) {
+      const key = cache.key(this.identity, compiled.sql, compiled.parameters, options.indexCol ?? null)
+      ;({ table, hit } = await cache.getOrRun(key, ttlMs, () => this.#run(compiled, options)))
+    } else {
+      table = await this.#run(compiled, options)
+    }
+    this.emit('query', { sql: compiled.sql, cached: hit, durationMs: performance.now() - started, rows: table.numRows })
+    return table as RowTable<R>
+  }
+
+  /**
+   * Reads a result in RowTable chunks of `chunkSize` rows, holding only one chunk at a time.
+   * Breaking out of the loop releases the driver's cursor. Streams are not cached or retried.
+   */
+  async *stream<R extends Record<string, unknown> = Record<string, unknown>>(
+    query: string | Compilable,
+    options: StreamOptions = {},
+  ): AsyncGenerator<RowTable<R>, void, undefined> {
+    this.#maybeCheckSecrets()
+    const compiled = this.compile(query, options.params)
+    const chunkSize = options.chunkSize ?? 10_000
+    if (!Number.isInteger(chunkSize) || chunkSize < 1) {
+      throw new ParameterError('INVALID_PARAMETERS', `chunkSize must be a positive integer, got ${chunkSize}.`)
+    }
+    try {
+      for await (const chunk of this.executeStream(compiled, chunkSize, options.signal)) yield chunk as RowTable<R>
+    } catch (err) {
+      throw this.#wrap(err, compiled.sql)
+    }
+  }
+
+  /** Checks the database answers (`select 1`), with the same retry and reset as `query()`. */
+  async ping(): Promise<void> {
+    await this.query('select 1', { cache: false })
+  }
+
+  /** Identity of the data this connection reads, hashed: the cache key's first part (no secret in clear). */
+  protected get identity(): string {
+    if (!this.#identity) {
+      const values = this.config.values()
+      const stable = JSON.stringify(
+        Object.keys(values)
+          .sort()
+          .map((k) => [k, values[k]]),
+        (_k, v) => (typeof v === 'bigint' ? `${v}n` : typeof v === 'function' ? `fn:${v.name}` : v),
+      )
+      const digest = createHash('sha256').update(stable).update(`\0${this.#epoch}`).digest('base64url')
+      this.#identity = `${this.connectionClass.typeName}:${digest.slice(0, 32)}`
+    }
+    return this.#identity
+  }
+
+  /** Turns the query argument and params into SQL text with the dialect's placeholders. */
+  protected compile(query: string | Compilable, params: Params | undefined): CompiledSql {
+    if (typeof query !== 'string') {
+      if (query === null || typeof (query as Compilable)?.compile !== 'function') {
+        throw new ParameterError('INVALID_PARAMETERS', 'query() takes SQL text, a Kysely `sql` template or a Kysely query builder.')
+      }
+      const c = query.compile(this.db)
+      return { sql: c.sql, parameters: c.parameters }
+    }
+    if (params === undefined) return { sql: query, parameters: [] }
+    if (Array.isArray(params)) return { sql: query, parameters: params }
+    if (typeof params === 'object' && params !== null && Object.getPrototypeOf(params) === Object.prototype) {
+      return compileNamed(query, params as Record<string, unknown>, this.placeholder, this.backslashEscapes)
+    }
+    throw new ParameterError(
+      'INVALID_PARAMETERS',
+      `params must be an array (for ${this.placeholder(0)} placeholders) or a plain object (for :name placeholders).`,
+    )
+  }
+
+  #queryCache(): QueryCache | false {
+    if (this.#cache === undefined) {
+      if (this.#cacheOption === false) this.#cache = false
+      else {
+        const fromSecrets = { ...secretsCacheDefaults(), ...((this.secrets.cache as object | undefined) ?? {}) }
+        this.#cache = new QueryCache({ ...fromSecrets, ...(this.#cacheOption ?? {}) }, (error) =>
+          this.emit('cacheError', { error }),
+        )
+      }
+    }
+    return this.#cache
+  }
+
+  async #run(compiled: CompiledSql, options: QueryOptions): Promise<RowTable> {
+    const policy = retryPolicy(this.#retryOption, (err) => this.isTransientError(err))
+    const listener = policy.onRetry((e) => {
+      if ('error' in e) this.emit('retry', { attempt: e.attempt, error: e.error })
+    })
+    try {
+      const table = await policy.execute(async ({ signal }) => {
+        const generation = this.generation
+        try {
+          return await this.execute(compiled, { signal })
+        } catch (err) {
+          if (this.isTransientError(err)) await this.resetIfCurrent(generation, 'transient error')
+          throw err
+        }
+      }, options.signal)
+      return options.indexCol ? this.#withIndex(table, options.indexCol) : table
+    } catch (err) {
+      throw this.#wrap(err, compiled.sql)
+    } finally {
+      listener.dispose()
+    }
+  }
+
+  #withIndex(table: RowTable, indexCol: string): RowTable {
+    const names = table.schema.fields.map((f) => f.name)
+    if (!names.includes(indexCol)) {
+      throw new ParameterError(
+        'INVALID_PARAMETERS',
+        `indexCol "${indexCol}" is not a column of the result; its columns are ${names.join(', ')}.`,
+        'indexCol',
+      )
+    }
+    const metadata = new Map(table.schema.metadata)
+    metadata.set('index', indexCol)
+    return table.withMetadata(metadata, [indexCol, ...names.filter((n) => n !== indexCol)])
+  }
+
+  #wrap(err: unknown, sql: string): unknown {
+    if (err instanceof SqlconnError) return err
+    if (err instanceof Error && err.name === 'AbortError') return err
+    const message = err instanceof Error ? err.message : String(err)
+    const transient = this.isTransientError(err)
+    const what = transient
+      ? `Connection "${this.name}" failed after retries: ${message}`
+      : `Query on connection "${this.name}" failed: ${message}`
+    return new QueryError(transient ? 'CONNECTION_FAILED' : 'QUERY_FAILED', this.redact(`${what}\n  SQL: ${sql}`), sql, {
+      cause: err,
+    })
+  }
+
+  #maybeCheckSecrets(): void {
+    const now = Date.now()
+    if (now - this.#lastSecretsCheck < SECRETS_CHECK_INTERVAL_MS) return
+    this.#lastSecretsCheck = now
+    if (this.checkSecrets()) this.#cache = undefined
+  }
+
+  /**
+   * Removes cached results: the one for `query` and its `params` when given. Without arguments
+   * this instance stops reading every earlier entry (they expire on their own in the store).
+   */
+  async clearCache(query?: string | Compilable, options: Pick<QueryOptions, 'params' | 'indexCol'> = {}): Promise<void> {
+    const cache = this.#queryCache()
+    if (!cache) return
+    if (query === undefined) {
+      this.#epoch++
+      this.#identity = undefined
+      return
+    }
+    const compiled = this.compile(query, options.params)
+    await cache.delete(cache.key(this.identity, compiled.sql, compiled.parameters, options.indexCol ?? null))
+  }
+
+  #epoch = 0
+}

@@ -1,0 +1,334 @@
+import type { ColumnData, Storage } from './storage.js'
+import { valueAt } from './storage.js'
+import { RowTable } from './table.js'
+import type { Field, LogicalType } from './types.js'
+
+/** What an adapter knows about a column before reading it. */
+export interface FieldInit {
+  name: string
+  /** Logical type; when omitted it is inferred from the values. */
+  type?: LogicalType
+  nullable?: boolean
+  /** The database's own type name. */
+  dbType?: string
+  /**
+   * `'json'`: the values are JSON text, kept as text and parsed when read (the driver's own
+   * parsed value, built lazily).
+   */
+  decode?: 'json'
+}
+
+type Kind = Storage['kind']
+
+/**
+ * Fills one column. The storage is picked from the first non-null value's JS type and falls
+ * back to plain JS values when a later value does not fit (SQLite columns may mix types).
+ */
+export class ColumnBuilder {
+  #kind: Kind = 'null'
+  #length = 0
+  #capacity: number
+  #nullCount = 0
+  #nulls: Uint8Array | undefined
+  #f64: Float64Array | undefined
+  #u8: Uint8Array | undefined
+  #i64: BigInt64Array | undefined
+  #bytes: Uint8Array | undefined
+  #byteLength = 0
+  #offsets: Int32Array | undefined
+  #isBuffer = false
+  #values: unknown[] | undefined
+  readonly #json: boolean
+
+  /** @param capacity expected row count (grows as needed) @param json keep values as JSON text, parse on read */
+  constructor(capacity = 1024, json = false) {
+    this.#capacity = Math.max(capacity, 1)
+    this.#json = json
+  }
+
+  /** Number of values appended so far. */
+  get length(): number {
+    return this.#length
+  }
+
+  /** Appends one value; `null` and `undefined` are nulls. */
+  append(value: unknown): void {
+    const i = this.#length
+    if (value === null || value === undefined) {
+      this.#appendNull(i)
+      return
+    }
+    if (i === this.#capacity) this.#grow()
+    switch (this.#kind) {
+      case 'f64':
+        if (typeof value === 'number') {
+          this.#f64![i] = value
+          this.#length = i + 1
+          return
+        }
+        break
+      case 'any':
+        this.#values![i] = value
+        this.#length = i + 1
+        return
+      case 'json':
+        if (typeof value === 'string') {
+          this.#values![i] = value
+          this.#length = i + 1
+          return
+        }
+        break
+      case 'bin':
+        if (value instanceof Uint8Array) {
+          this.#appendBytes(i, value)
+          return
+        }
+        break
+      case 'date':
+        if (value instanceof Date) {
+          this.#f64![i] = value.getTime()
+          this.#length = i + 1
+          return
+        }
+        break
+      case 'bool':
+        if (typeof value === 'boolean') {
+          this.#u8![i] = value ? 1 : 0
+          this.#length = i + 1
+          return
+        }
+        break
+      case 'i64':
+        if (typeof value === 'bigint' && value >= -(2n ** 63n) && value < 2n ** 63n) {
+          this.#i64![i] = value
+          this.#length = i + 1
+          return
+        }
+        break
+      case 'null':
+        this.#start(value)
+        this.append(value)
+        return
+    }
+    this.#toAny()
+    this.append(value)
+  }
+
+  /** Freezes the column. The builder must not be used afterwards. */
+  finish(): ColumnData {
+    const n = this.#length
+    let storage: Storage
+    switch (this.#kind) {
+      case 'null':
+        storage = { kind: 'null' }
+        break
+      case 'f64':
+      case 'date':
+        storage = { kind: this.#kind, values: fit(this.#f64!, n) }
+        break
+      case 'bool':
+        storage = { kind: 'bool', values: fit(this.#u8!, n) }
+        break
+      case 'i64':
+        storage = { kind: 'i64', values: fit(this.#i64!, n) }
+        break
+      case 'bin':
+        storage = {
+          kind: 'bin',
+          data: fit(this.#bytes!, this.#byteLength),
+          offsets: fit(this.#offsets!, n + 1),
+          buffer: this.#isBuffer,
+        }
+        break
+      case 'json':
+        this.#values!.length = n
+        storage = { kind: 'json', values: this.#values as (string | null)[] }
+        break
+      case 'any':
+        this.#values!.length = n
+        storage = { kind: 'any', values: this.#values! }
+        break
+    }
+    const nulls = this.#nulls ? fit(this.#nulls, (n + 7) >> 3) : undefined
+    return { storage, nulls, length: n, nullCount: this.#nullCount }
+  }
+
+  #appendNull(i: number): void {
+    if (i === this.#capacity) this.#grow()
+    if (!this.#nulls) this.#nulls = new Uint8Array((this.#capacity + 7) >> 3)
+    this.#nulls[i >> 3]! |= 1 << (i & 7)
+    this.#nullCount++
+    if (this.#kind === 'bin') this.#offsets![i + 1] = this.#byteLength
+    else if (this.#kind === 'any' || this.#kind === 'json') this.#values![i] = null
+    this.#length = i + 1
+  }
+
+  #start(value: unknown): void {
+    const cap = this.#capacity
+    if (this.#json && typeof value === 'string') {
+      this.#kind = 'json'
+      this.#values = new Array(cap)
+    } else if (typeof value === 'number') {
+      this.#kind = 'f64'
+      this.#f64 = new Float64Array(cap)
+    } else if (typeof value === 'boolean') {
+      this.#kind = 'bool'
+      this.#u8 = new Uint8Array(cap)
+    } else if (typeof value === 'bigint') {
+      this.#kind = 'i64'
+      this.#i64 = new BigInt64Array(cap)
+    } else if (value instanceof Date) {
+      this.#kind = 'date'
+      this.#f64 = new Float64Array(cap)
+    } else if (value instanceof Uint8Array) {
+      this.#kind = 'bin'
+      this.#isBuffer = Buffer.isBuffer(value)
+      this.#offsets = new Int32Array(cap + 1)
+      this.#bytes = new Uint8Array(Math.max(64, cap * 16))
+    } else {
+      this.#kind = 'any'
+      this.#values = new Array(cap)
+    }
+  }
+
+  #appendBytes(i: number, value: Uint8Array): void {
+    if (Buffer.isBuffer(value) !== this.#isBuffer) {
+      this.#toAny()
+      this.append(value)
+      return
+    }
+    const need = this.#byteLength + value.length
+    if (need > this.#bytes!.length) {
+      const next = new Uint8Array(Math.max(need, this.#bytes!.length * 2))
+      next.set(this.#bytes!.subarray(0, this.#byteLength))
+      this.#bytes = next
+    }
+    this.#bytes!.set(value, this.#byteLength)
+    this.#byteLength = need
+    this.#offsets![i + 1] = need
+    this.#length = i + 1
+  }
+
+  #grow(): void {
+    const cap = this.#capacity * 2
+    if (this.#f64) this.#f64 = grow(this.#f64, cap)
+    if (this.#u8) this.#u8 = grow(this.#u8, cap)
+    if (this.#i64) this.#i64 = grow(this.#i64, cap)
+    if (this.#offsets) this.#offsets = grow(this.#offsets, cap + 1)
+    if (this.#nulls) this.#nulls = grow(this.#nulls, (cap + 7) >> 3)
+    this.#capacity = cap
+  }
+
+  /** Falls back to plain values, keeping every value appended so far as it was read. */
+  #toAny(): void {
+    const done = this.finish()
+    const values = new Array<unknown>(this.#capacity)
+    for (let i = 0; i < done.length; i++) values[i] = valueAt(done, i)
+    this.#kind = 'any'
+    this.#values = values
+    this.#f64 = this.#u8 = this.#i64 = this.#bytes = this.#offsets = undefined
+    if (this.#nulls) this.#nulls = grow(this.#nulls, (this.#capacity + 7) >> 3)
+  }
+}
+
+type Typed = Float64Array | Uint8Array | BigInt64Array | Int32Array
+
+function grow<T extends Typed>(a: T, size: number): T {
+  const next = new (a.constructor as new (n: number) => T)(size)
+  next.set(a as never)
+  return next
+}
+
+/** Copies to the exact length so a finished table holds no slack. */
+function fit<T extends Typed>(a: T, size: number): T {
+  return a.length === size ? a : (a.slice(0, size) as T)
+}
+
+/**
+ * Builds a RowTable column by column. Adapters read rows in the cheapest shape the driver offers
+ * (arrays, not objects) and call `appendRow` for each; every adapter fills columns the same way.
+ */
+export class TableBuilder {
+  readonly #fields: FieldInit[]
+  readonly #columns: ColumnBuilder[]
+
+  /** @param fields the columns, in order @param capacity expected row count */
+  constructor(fields: readonly FieldInit[], capacity = 1024) {
+    this.#fields = fields.map((f) => ({ ...f }))
+    this.#columns = fields.map((f) => new ColumnBuilder(capacity, f.decode === 'json'))
+  }
+
+  /** Rows appended so far. */
+  get numRows(): number {
+    return this.#columns[0]?.length ?? this.#rowsWithoutColumns
+  }
+
+  #rowsWithoutColumns = 0
+
+  /** Appends one row given as an array of values in column order. */
+  appendRow(values: ArrayLike<unknown>): void {
+    const columns = this.#columns
+    for (let j = 0; j < columns.length; j++) columns[j]!.append(values[j])
+    if (columns.length === 0) this.#rowsWithoutColumns++
+  }
+
+  /** Appends many rows given as arrays. */
+  appendRows(rows: readonly ArrayLike<unknown>[]): void {
+    for (let r = 0; r < rows.length; r++) this.appendRow(rows[r]!)
+  }
+
+  /** The finished, immutable table. */
+  finish(): RowTable {
+    const data = this.#columns.map((c) => c.finish())
+    const fields: Field[] = this.#fields.map((f, j) => ({
+      name: f.name,
+      type: f.type ?? inferType(data[j]!),
+      nullable: f.nullable ?? true,
+      dbType: f.dbType,
+    }))
+    return RowTable.fromColumnData(fields, data)
+  }
+}
+
+function inferType(data: ColumnData): LogicalType {
+  const s = data.storage
+  switch (s.kind) {
+    case 'null':
+      return 'null'
+    case 'f64':
+      return s.values.every(Number.isInteger) ? 'int64' : 'float64'
+    case 'bool':
+      return 'bool'
+    case 'i64':
+      return 'int64'
+    case 'date':
+      return 'timestamp'
+    case 'bin':
+      return 'binary'
+    case 'json':
+      return 'json'
+    case 'any': {
+      let seen: string | undefined
+      for (const v of s.values) {
+        if (v == null) continue
+        const t = typeof v === 'string' ? 'utf8' : Array.isArray(v) ? 'list' : typeof v === 'object' ? 'json' : 'unknown'
+        if (seen !== undefined && seen !== t) return 'unknown'
+        seen = t
+      }
+      return (seen as LogicalType | undefined) ?? 'null'
+    }
+  }
+}
+
+/** Builds a table from row objects (for tests, adapters without array rows, and user data). */
+export function tableFromRows(rows: readonly Record<string, unknown>[], fields?: readonly FieldInit[]): RowTable {
+  const init = fields ?? Object.keys(rows[0] ?? {}).map((name) => ({ name }))
+  const builder = new TableBuilder(init, rows.length)
+  const names = init.map((f) => f.name)
+  const row = new Array<unknown>(names.length)
+  for (const r of rows) {
+    for (let j = 0; j < names.length; j++) row[j] = r[names[j]!]
+    builder.appendRow(row)
+  }
+  return builder.finish()
+}

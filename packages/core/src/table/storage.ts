@@ -1,0 +1,111 @@
+/**
+ * Column storage. Numbers, booleans, bigints and timestamps live in typed arrays, binary values
+ * in one packed buffer; Date objects and parsed JSON are made only when a value is read. Only
+ * strings and values of no fixed shape stay as JS values.
+ */
+export type Storage =
+  | { readonly kind: 'null' }
+  | { readonly kind: 'f64'; readonly values: Float64Array }
+  | { readonly kind: 'bool'; readonly values: Uint8Array }
+  | { readonly kind: 'i64'; readonly values: BigInt64Array }
+  | { readonly kind: 'date'; readonly values: Float64Array }
+  | {
+      readonly kind: 'bin'
+      readonly data: Uint8Array
+      readonly offsets: Int32Array
+      /** true when the driver gave Buffers (they are read back as Buffers) */
+      readonly buffer: boolean
+    }
+  | { readonly kind: 'json'; readonly values: readonly (string | null)[] }
+  | { readonly kind: 'any'; readonly values: readonly unknown[] }
+
+/** A column's data: storage plus a null bitmap (bit set = null); `undefined` when nothing is null. */
+export interface ColumnData {
+  readonly storage: Storage
+  readonly nulls: Uint8Array | undefined
+  readonly length: number
+  readonly nullCount: number
+}
+
+/** True when row `i` of `data` is null. */
+export function isNullAt(data: ColumnData, i: number): boolean {
+  const nulls = data.nulls
+  return nulls !== undefined && (nulls[i >> 3]! & (1 << (i & 7))) !== 0
+}
+
+/** The value of row `i`, in the shape the driver gave it. */
+export function valueAt(data: ColumnData, i: number): unknown {
+  if (isNullAt(data, i)) return null
+  const s = data.storage
+  switch (s.kind) {
+    case 'f64':
+      return s.values[i]
+    case 'bool':
+      return s.values[i] === 1
+    case 'i64':
+      return s.values[i]
+    case 'date':
+      return new Date(s.values[i]!)
+    case 'bin': {
+      const start = s.offsets[i]!
+      const end = s.offsets[i + 1]!
+      return s.buffer
+        ? Buffer.from(s.data.buffer, s.data.byteOffset + start, end - start)
+        : s.data.subarray(start, end)
+    }
+    case 'json': {
+      const text = s.values[i]
+      return text == null ? null : JSON.parse(text)
+    }
+    case 'any':
+      return s.values[i]
+    case 'null':
+      return null
+  }
+}
+
+/** Rows `[begin, end)` of a column as a new ColumnData (typed arrays are copied so slices own their memory). */
+export function sliceData(data: ColumnData, begin: number, end: number): ColumnData {
+  const length = end - begin
+  let nulls: Uint8Array | undefined
+  let nullCount = 0
+  if (data.nulls) {
+    nulls = new Uint8Array((length + 7) >> 3)
+    for (let i = 0; i < length; i++) {
+      if (isNullAt(data, begin + i)) {
+        nulls[i >> 3]! |= 1 << (i & 7)
+        nullCount++
+      }
+    }
+    if (nullCount === 0) nulls = undefined
+  }
+  const s = data.storage
+  let storage: Storage
+  switch (s.kind) {
+    case 'null':
+      storage = s
+      break
+    case 'f64':
+    case 'date':
+      storage = { kind: s.kind, values: s.values.slice(begin, end) }
+      break
+    case 'bool':
+      storage = { kind: 'bool', values: s.values.slice(begin, end) }
+      break
+    case 'i64':
+      storage = { kind: 'i64', values: s.values.slice(begin, end) }
+      break
+    case 'bin': {
+      const base = s.offsets[begin]!
+      const offsets = new Int32Array(length + 1)
+      for (let i = 0; i <= length; i++) offsets[i] = s.offsets[begin + i]! - base
+      storage = { kind: 'bin', data: s.data.slice(base, s.offsets[end]!), offsets, buffer: s.buffer }
+      break
+    }
+    case 'json':
+    case 'any':
+      storage = { kind: s.kind, values: s.values.slice(begin, end) } as Storage
+      break
+  }
+  return { storage, nulls, length, nullCount }
+}

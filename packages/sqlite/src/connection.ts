@@ -1,0 +1,190 @@
+import path from 'node:path'
+import {
+  type CompiledSql,
+  type ConfigLayer,
+  type NativeContext,
+  type OptionSpec,
+  type ResolvedConfig,
+  type RowTable,
+  SqlConnection,
+  TableBuilder,
+} from '@sqlconn/core'
+import Database from 'better-sqlite3'
+import { SqliteDialect } from 'kysely'
+import { logicalType } from './types.js'
+import { filenameFromUrl } from './url.js'
+
+const STATEMENT_CACHE_SIZE = 100
+
+/**
+ * SQLite on better-sqlite3. `raw` is the `Database`; `db` is Kysely's SqliteDialect on the same
+ * handle. Option names are better-sqlite3's.
+ */
+export class SqliteConnection<DB = any> extends SqlConnection<Database.Database, DB> {
+  static override readonly typeName = 'sqlite'
+
+  static override readonly options: readonly OptionSpec[] = [
+    {
+      name: 'filename',
+      type: 'string',
+      aliases: ['database'],
+      group: 'path',
+      required: { unless: ['url'] },
+      description: 'Path of the database file (relative to the working directory), or ":memory:".',
+    },
+    {
+      name: 'url',
+      type: 'string',
+      group: 'path',
+      description: 'SQLAlchemy-style URL: sqlite:///relative.db, sqlite:////absolute.db, sqlite:// for memory.',
+      native: ['DATABASE_URL (sqlite: URLs)'],
+    },
+    { name: 'readonly', type: 'boolean', default: false, description: 'Open the database read-only.' },
+    { name: 'fileMustExist', type: 'boolean', default: false, description: 'Fail instead of creating a missing file.' },
+    {
+      name: 'timeout',
+      type: 'number',
+      default: 5000,
+      description: 'Milliseconds to wait on a locked database before SQLITE_BUSY.',
+    },
+    {
+      name: 'safeIntegers',
+      type: 'boolean',
+      default: false,
+      description: 'Read INTEGER values as bigint (better-sqlite3 defaultSafeIntegers).',
+    },
+    {
+      name: 'pragmas',
+      type: 'object',
+      description: 'PRAGMAs run on open, e.g. { journal_mode: "wal", foreign_keys: "on" }.',
+    },
+    { name: 'nativeBinding', type: 'string', description: "Path of better-sqlite3's .node addon, when bundled." },
+  ]
+
+  /** `DATABASE_URL` when it is a sqlite: URL. */
+  static override nativeConfig({ env }: NativeContext): ConfigLayer {
+    const url = env.DATABASE_URL
+    if (url && /^sqlite(\+[a-z0-9]+)?:/i.test(url)) {
+      return { kind: 'native', values: { url }, origins: { url: 'env DATABASE_URL' } }
+    }
+    return { kind: 'native', values: {} }
+  }
+
+  readonly #statements = new Map<string, Database.Statement>()
+
+  /** The database file this connection opens (absolute), or ":memory:". */
+  get filename(): string {
+    const c = this.config
+    const url = c.get<string>('url')
+    if (url !== undefined && (c.get('filename') === undefined || c.source('url') === c.source('filename'))) {
+      return filenameFromUrl(url)
+    }
+    const file = c.get<string>('filename')!
+    return file === ':memory:' || file === '' ? file : path.resolve(file)
+  }
+
+  protected override connect(config: ResolvedConfig): Database.Database {
+    const db = new Database(this.filename, {
+      readonly: config.get<boolean>('readonly'),
+      fileMustExist: config.get<boolean>('fileMustExist'),
+      timeout: config.get<number>('timeout'),
+      nativeBinding: config.get<string>('nativeBinding'),
+    })
+    if (config.get('safeIntegers')) db.defaultSafeIntegers(true)
+    for (const [name, value] of Object.entries(config.get<Record<string, unknown>>('pragmas') ?? {})) {
+      db.pragma(`${name} = ${String(value)}`)
+    }
+    return db
+  }
+
+  protected override async disconnect(raw: Database.Database): Promise<void> {
+    raw.close()
+  }
+
+  protected override onReset(): void {
+    super.onReset()
+    this.#statements.clear()
+  }
+
+  protected override createDialect(raw: Database.Database): SqliteDialect {
+    return new SqliteDialect({ database: raw })
+  }
+
+  protected override execute(query: CompiledSql): RowTable {
+    const stmt = this.#prepare(query.sql)
+    const params = bindable(query.parameters)
+    if (!stmt.reader) {
+      stmt.run(...params)
+      return new TableBuilder([]).finish()
+    }
+    const rows = stmt.all(...params) as unknown[][]
+    const builder = new TableBuilder(fieldsOf(stmt), rows.length)
+    builder.appendRows(rows)
+    return builder.finish()
+  }
+
+  protected override async *executeStream(query: CompiledSql, chunkSize: number): AsyncIterable<RowTable> {
+    // A statement being iterated is busy, so streams get their own rather than a cached one.
+    const stmt = this.raw.prepare(query.sql)
+    if (!stmt.reader) {
+      stmt.run(...bindable(query.parameters))
+      return
+    }
+    stmt.raw(true)
+    const fields = fieldsOf(stmt)
+    const iterator = stmt.iterate(...bindable(query.parameters)) as IterableIterator<unknown[]>
+    try {
+      let builder = new TableBuilder(fields, chunkSize)
+      for (const row of iterator) {
+        builder.appendRow(row)
+        if (builder.numRows === chunkSize) {
+          yield builder.finish()
+          builder = new TableBuilder(fields, chunkSize)
+        }
+      }
+      if (builder.numRows > 0) yield builder.finish()
+    } finally {
+      iterator.return?.()
+    }
+  }
+
+  /** SQLITE_BUSY (another connection holds the lock past `timeout`) and a closed handle are transient. */
+  protected override isTransientError(error: unknown): boolean {
+    const e = error as { code?: unknown; message?: unknown }
+    if (typeof e?.code === 'string' && e.code.startsWith('SQLITE_BUSY')) return true
+    return e instanceof TypeError && e.message === 'The database connection is not open'
+  }
+
+  #prepare(sql: string): Database.Statement {
+    let stmt = this.#statements.get(sql)
+    if (stmt) {
+      // Map order doubles as recency for the small LRU.
+      this.#statements.delete(sql)
+    } else {
+      stmt = this.raw.prepare(sql)
+      if (stmt.reader) stmt.raw(true)
+      if (this.#statements.size >= STATEMENT_CACHE_SIZE) {
+        this.#statements.delete(this.#statements.keys().next().value!)
+      }
+    }
+    this.#statements.set(sql, stmt)
+    return stmt
+  }
+}
+
+function fieldsOf(stmt: Database.Statement) {
+  return stmt.columns().map((c) => ({ name: c.name, type: logicalType(c.type), dbType: c.type ?? undefined }))
+}
+
+/** better-sqlite3 binds numbers, strings, bigints, buffers and null; booleans and Dates are converted as SQLite stores them. */
+function bindable(params: readonly unknown[]): unknown[] {
+  let out: unknown[] | undefined
+  for (let i = 0; i < params.length; i++) {
+    const v = params[i]
+    if (typeof v === 'boolean' || v instanceof Date) {
+      out ??= [...params]
+      out[i] = typeof v === 'boolean' ? (v ? 1 : 0) : v.toISOString()
+    }
+  }
+  return out ?? (params as unknown[])
+}
