@@ -30,10 +30,43 @@ const DEFAULT_MAX_ENTRIES = 500
 const inflight = new Map<string, Promise<RowTable>>()
 let sharedMemory: Keyv<RowTable> | undefined
 
+/**
+ * A bounded Map-like store for keyv. keyv passes a ttl number as set()'s third argument, which
+ * lru-cache reads as an options object; keyv tracks expiry itself, so the ttl is not forwarded.
+ */
+class MemoryStore {
+  readonly #lru: LRUCache<string, object>
+
+  constructor(max: number) {
+    this.#lru = new LRUCache({ max })
+  }
+
+  get(key: string): object | undefined {
+    return this.#lru.get(key)
+  }
+
+  set(key: string, value: object): boolean {
+    this.#lru.set(key, value)
+    return true
+  }
+
+  delete(key: string): boolean {
+    return this.#lru.delete(key)
+  }
+
+  has(key: string): boolean {
+    return this.#lru.has(key)
+  }
+
+  clear(): void {
+    this.#lru.clear()
+  }
+}
+
 function memoryKeyv(max: number): Keyv<RowTable> {
   // No serializer: the immutable RowTable itself is stored, so a hit costs one lookup.
   return new Keyv<RowTable>({
-    store: new LRUCache<string, object>({ max }),
+    store: new MemoryStore(max) as unknown as KeyvStoreAdapter,
     serialize: undefined,
     deserialize: undefined,
   })
@@ -58,7 +91,7 @@ export class QueryCache {
         this.#keyv = sharedMemory
       } else this.#keyv = memoryKeyv(options.maxEntries)
     } else {
-      const inMemory = store instanceof Map || store instanceof LRUCache
+      const inMemory = store instanceof Map || store instanceof MemoryStore
       const encode = options.serialize ?? !inMemory
       this.#keyv = new Keyv<RowTable>({
         store: store as KeyvStoreAdapter,
@@ -86,7 +119,11 @@ export class QueryCache {
    * The cached table for `key`, or the result of `run` (stored for `ttlMs`). Concurrent misses of
    * one key share one `run`. A store that fails is reported and bypassed.
    */
-  async getOrRun(key: string, ttlMs: number | undefined, run: () => Promise<RowTable>): Promise<{ table: RowTable; hit: boolean }> {
+  async getOrRun(
+    key: string,
+    ttlMs: number | undefined,
+    run: () => Promise<RowTable>,
+  ): Promise<{ table: RowTable; hit: boolean }> {
     const pending = inflight.get(key)
     if (pending) return { table: await pending, hit: true }
     const cached = await this.#safe(() => this.#keyv.get(key))

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events'
 import { homedir } from 'node:os'
 import { inspect } from 'node:util'
-import { ConnectionClosedError, SqlconnError } from './errors.js'
+import { ConnectionClosedError, ConnectionError, SqlconnError } from './errors.js'
 import { type ConfigLayer, type OptionSpec, type ResolvedConfig, redact, resolveConfig } from './options.js'
 import { type SecretsSection, secretsSection } from './secrets.js'
 
@@ -132,7 +132,20 @@ export abstract class BaseConnection<Raw = unknown> {
       this.#staleSecrets = false
       this.#dropRaw('secrets changed')
     }
-    this.#raw ??= this.connect(this.config)
+    if (this.#raw === undefined) {
+      const config = this.config
+      try {
+        this.#raw = this.connect(config)
+      } catch (err) {
+        if (err instanceof SqlconnError) throw err
+        const message = err instanceof Error ? err.message : String(err)
+        throw new ConnectionError(
+          this.name,
+          this.redact(`Cannot open ${this.connectionClass.typeName} connection "${this.name}": ${message}`),
+          { cause: err },
+        )
+      }
+    }
     return this.#raw
   }
 

@@ -5,9 +5,18 @@ export function optionsTable(options: readonly OptionSpec[]): string {
   const esc = (s: string) => s.replace(/\|/g, '\\|')
   const rows = options.map((o) => {
     const name = [o.name, ...(o.aliases ?? [])].map((n) => `\`${n}\``).join(', ')
-    const required = o.required === true ? 'yes' : typeof o.required === 'object' ? `unless ${o.required.unless.map((n) => `\`${n}\``).join(', ')}` : ''
+    const required =
+      o.required === true
+        ? 'yes'
+        : typeof o.required === 'object'
+          ? `unless ${o.required.unless.map((n) => `\`${n}\``).join(', ')}`
+          : ''
     const def = o.default === undefined ? '' : `\`${JSON.stringify(o.default)}\``
     return `| ${name} | ${o.type} | ${required} | ${def} | ${o.secret ? 'yes' : ''} | ${esc(o.native?.join(', ') ?? '')} | ${esc(o.description)} |`
   })
-  return ['| option | type | required | default | secret | native source | description |', '|---|---|---|---|---|---|---|', ...rows].join('\n')
+  return [
+    '| option | type | required | default | secret | native source | description |',
+    '|---|---|---|---|---|---|---|',
+    ...rows,
+  ].join('\n')
 }

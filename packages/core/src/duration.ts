@@ -14,7 +14,11 @@ export function toMilliseconds(value: Duration | null | undefined, option = 'ttl
   if (value === undefined || value === null) return undefined
   if (typeof value === 'number') {
     if (!Number.isFinite(value) || value < 0) {
-      throw new ConfigError('INVALID_OPTION', option, `${option} must be a non-negative number of seconds, got ${value}.`)
+      throw new ConfigError(
+        'INVALID_OPTION',
+        option,
+        `${option} must be a non-negative number of seconds, got ${value}.`,
+      )
     }
     return value * 1000
   }

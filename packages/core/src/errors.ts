@@ -100,16 +100,23 @@ export class QueryError extends SqlconnError {
   readonly driverCode: string | undefined
 
   /** @param sql the statement that failed */
-  constructor(
-    code: 'QUERY_FAILED' | 'CONNECTION_FAILED',
-    message: string,
-    sql: string,
-    options?: { cause?: unknown },
-  ) {
+  constructor(code: 'QUERY_FAILED' | 'CONNECTION_FAILED', message: string, sql: string, options?: { cause?: unknown }) {
     super(code, message, options)
     this.sql = sql
     const cause = options?.cause as { code?: unknown } | undefined
     this.driverCode = typeof cause?.code === 'string' ? cause.code : undefined
+  }
+}
+
+/** The driver could not open a connection (bad path, refused, auth failed); the driver's error is the cause. */
+export class ConnectionError extends SqlconnError {
+  /** @param connectionName the connection's name */
+  constructor(
+    readonly connectionName: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super('CONNECTION_FAILED', message, options)
   }
 }
 

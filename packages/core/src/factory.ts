@@ -44,22 +44,36 @@ function optionsKey(options: Record<string, unknown>): string {
     if (v && typeof v === 'object' && !Array.isArray(v)) {
       const proto = Object.getPrototypeOf(v)
       if (proto !== Object.prototype && proto !== null && !(v instanceof Date)) return `obj${idOf(v)}`
-      return Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]))
+      return Object.fromEntries(
+        Object.keys(v)
+          .sort()
+          .map((k) => [k, (v as Record<string, unknown>)[k]]),
+      )
     }
     return v
   })
-  return createHash('sha256').update(stable ?? '').digest('base64url')
+  return createHash('sha256')
+    .update(stable ?? '')
+    .digest('base64url')
 }
 
 function resolveName(name: string): string {
   if (typeof name !== 'string' || name === '') {
-    throw new ConfigError('INVALID_ARGUMENT', 'name', 'connection() needs a name: a [connections.<name>] section, a type such as "sqlite", or "env:VAR".')
+    throw new ConfigError(
+      'INVALID_ARGUMENT',
+      'name',
+      'connection() needs a name: a [connections.<name>] section, a type such as "sqlite", or "env:VAR".',
+    )
   }
   if (!name.startsWith('env:')) return name
   const variable = name.slice(4)
   const value = process.env[variable]
   if (!value) {
-    throw new ConfigError('MISSING_OPTION', 'name', `connection("${name}") reads the name from $${variable}, which is not set.`)
+    throw new ConfigError(
+      'MISSING_OPTION',
+      'name',
+      `connection("${name}") reads the name from $${variable}, which is not set.`,
+    )
   }
   return value
 }
@@ -81,7 +95,10 @@ export async function connection<C extends BaseConnection = SqlConnection>(
 ): Promise<C> {
   const resolvedName = resolveName(name)
   const section = secretsSection(resolvedName)
-  const type = options.type ?? (section.values.type as string | undefined) ?? (resolvedName.toLowerCase() in BUILTIN_TYPES ? resolvedName : undefined)
+  const type =
+    options.type ??
+    (section.values.type as string | undefined) ??
+    (resolvedName.toLowerCase() in BUILTIN_TYPES ? resolvedName : undefined)
   if (type === undefined) {
     throw new ConfigError(
       'MISSING_OPTION',

@@ -1,4 +1,4 @@
-export { connection, closeAll, type ConnectionOptions } from './factory.js'
+export type { CacheOptions } from './cache.js'
 export {
   BaseConnection,
   type ConnectionClass,
@@ -6,36 +6,13 @@ export {
   type NativeContext,
   RESERVED_OPTIONS,
 } from './connection.js'
-export {
-  SqlConnection,
-  type Compilable,
-  type Params,
-  type QueryOptions,
-  type SqlConnectionOptions,
-  type StreamOptions,
-} from './sql-connection.js'
-export type { CacheOptions } from './cache.js'
-export type { RetryOptions } from './retry.js'
-export type { Duration } from './duration.js'
-export type { CompiledSql, Placeholder } from './params.js'
-export {
-  type ConfigLayer,
-  type OptionSpec,
-  type OptionType,
-  ResolvedConfig,
-  type ResolvedOption,
-  type SourceKind,
-  maskUrlPasswords,
-} from './options.js'
-export { resolveConnectionType, BUILTIN_TYPES } from './registry.js'
-export { RowTable, Column, type Row } from './table/table.js'
-export { TableBuilder, type FieldInit, tableFromRows } from './table/builder.js'
-export type { Field, LogicalType, Schema } from './table/types.js'
 export { optionsTable } from './docs.js'
+export type { Duration } from './duration.js'
 export {
   AdapterNotInstalledError,
   ConfigError,
   ConnectionClosedError,
+  ConnectionError,
   OptionalDependencyError,
   ParameterError,
   QueryError,
@@ -44,3 +21,27 @@ export {
   type SqlconnErrorCode,
   UnknownConnectionTypeError,
 } from './errors.js'
+export { type ConnectionOptions, closeAll, connection } from './factory.js'
+export {
+  type ConfigLayer,
+  maskUrlPasswords,
+  type OptionSpec,
+  type OptionType,
+  ResolvedConfig,
+  type ResolvedOption,
+  type SourceKind,
+} from './options.js'
+export type { CompiledSql, Placeholder } from './params.js'
+export { BUILTIN_TYPES, resolveConnectionType } from './registry.js'
+export type { RetryOptions } from './retry.js'
+export {
+  type Compilable,
+  type Params,
+  type QueryOptions,
+  SqlConnection,
+  type SqlConnectionOptions,
+  type StreamOptions,
+} from './sql-connection.js'
+export { type FieldInit, TableBuilder, tableFromRows } from './table/builder.js'
+export { Column, type Row, RowTable } from './table/table.js'
+export type { Field, LogicalType, Schema } from './table/types.js'

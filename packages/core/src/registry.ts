@@ -77,7 +77,10 @@ export async function resolveConnectionType(type: string | ConnectionClass): Pro
     )
   }
   if (typeof type !== 'string' || type.trim() === '') {
-    throw new UnknownConnectionTypeError(String(type), `A connection type must be a class or a name, got ${String(type)}.`)
+    throw new UnknownConnectionTypeError(
+      String(type),
+      `A connection type must be a class or a name, got ${String(type)}.`,
+    )
   }
   const key = type.toLowerCase()
   const builtin = BUILTIN_TYPES[key]

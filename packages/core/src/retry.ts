@@ -11,7 +11,10 @@ export interface RetryOptions {
 }
 
 /** A cockatiel retry policy that retries only errors `isTransient` accepts. */
-export function retryPolicy(options: RetryOptions | false | undefined, isTransient: (err: unknown) => boolean): RetryPolicy {
+export function retryPolicy(
+  options: RetryOptions | false | undefined,
+  isTransient: (err: unknown) => boolean,
+): RetryPolicy {
   const o = options === false ? { maxAttempts: 0 } : (options ?? {})
   return retry(handleWhen(isTransient), {
     maxAttempts: o.maxAttempts ?? 3,

@@ -95,7 +95,10 @@ function deepMerge(base: Table, over: Table): Table {
 }
 
 /** Every secrets file merged key by key (a later file wins), with the file behind each section key. */
-export function loadSecrets(files = secretsFiles()): { data: Table; sectionOrigins: Map<string, Record<string, string>> } {
+export function loadSecrets(files = secretsFiles()): {
+  data: Table
+  sectionOrigins: Map<string, Record<string, string>>
+} {
   let data: Table = {}
   const sectionOrigins = new Map<string, Record<string, string>>()
   for (const file of files) {
@@ -103,11 +106,19 @@ export function loadSecrets(files = secretsFiles()): { data: Table; sectionOrigi
     if (!parsed) continue
     const connections = parsed.connections
     if (connections !== undefined && !isTable(connections)) {
-      throw new SecretsFileError(file, undefined, `In secrets file ${file}, "connections" must be a table of [connections.<name>] sections.`)
+      throw new SecretsFileError(
+        file,
+        undefined,
+        `In secrets file ${file}, "connections" must be a table of [connections.<name>] sections.`,
+      )
     }
     for (const [name, section] of Object.entries(connections ?? {})) {
       if (!isTable(section)) {
-        throw new SecretsFileError(file, undefined, `In secrets file ${file}, connections.${name} must be a [connections.${name}] table.`)
+        throw new SecretsFileError(
+          file,
+          undefined,
+          `In secrets file ${file}, connections.${name} must be a [connections.${name}] table.`,
+        )
       }
       const origins = sectionOrigins.get(name) ?? {}
       for (const key of Object.keys(section)) origins[key] = `secrets: ${file}`

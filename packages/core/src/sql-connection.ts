@@ -3,7 +3,7 @@ import { type CompiledQuery, type Dialect, Kysely } from 'kysely'
 import { type CacheOptions, QueryCache } from './cache.js'
 import { BaseConnection } from './connection.js'
 import { type Duration, toMilliseconds } from './duration.js'
-import { ParameterError, QueryError, SqlconnError } from './errors.js'
+import { ConnectionError, ParameterError, QueryError, SqlconnError } from './errors.js'
 import { type CompiledSql, compileNamed, type Placeholder } from './params.js'
 import { type RetryOptions, retryPolicy } from './retry.js'
 import { secretsCacheDefaults } from './secrets.js'
@@ -57,6 +57,7 @@ const SECRETS_CHECK_INTERVAL_MS = 1000
  * An adapter implements `connect()`, `createDialect()`, `execute()`, `executeStream()` and,
  * for retries, `isTransientError()`.
  */
+// biome-ignore lint/suspicious/noExplicitAny: Kysely's own default for an untyped database
 export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnection<Raw> {
   #db: Kysely<DB> | undefined
   #cache: QueryCache | false | undefined
@@ -178,7 +179,10 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
   protected compile(query: string | Compilable, params: Params | undefined): CompiledSql {
     if (typeof query !== 'string') {
       if (query === null || typeof (query as Compilable)?.compile !== 'function') {
-        throw new ParameterError('INVALID_PARAMETERS', 'query() takes SQL text, a Kysely `sql` template or a Kysely query builder.')
+        throw new ParameterError(
+          'INVALID_PARAMETERS',
+          'query() takes SQL text, a Kysely `sql` template or a Kysely query builder.',
+        )
       }
       const c = query.compile(this.db)
       return { sql: c.sql, parameters: c.parameters }
@@ -208,7 +212,7 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
   }
 
   async #run(compiled: CompiledSql, options: QueryOptions): Promise<RowTable> {
-    const policy = retryPolicy(this.#retryOption, (err) => this.isTransientError(err))
+    const policy = retryPolicy(this.#retryOption, (err) => this.#isTransient(err))
     const listener = policy.onRetry((e) => {
       if ('error' in e) this.emit('retry', { attempt: e.attempt, error: e.error })
     })
@@ -218,7 +222,7 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
         try {
           return await this.execute(compiled, { signal })
         } catch (err) {
-          if (this.isTransientError(err)) await this.resetIfCurrent(generation, 'transient error')
+          if (this.#isTransient(err)) await this.resetIfCurrent(generation, 'transient error')
           throw err
         }
       }, options.signal)
@@ -228,6 +232,10 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
     } finally {
       listener.dispose()
     }
+  }
+
+  #isTransient(err: unknown): boolean {
+    return this.isTransientError(err) || (err instanceof ConnectionError && this.isTransientError(err.cause))
   }
 
   #withIndex(table: RowTable, indexCol: string): RowTable {
@@ -248,13 +256,18 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
     if (err instanceof SqlconnError) return err
     if (err instanceof Error && err.name === 'AbortError') return err
     const message = err instanceof Error ? err.message : String(err)
-    const transient = this.isTransientError(err)
+    const transient = this.#isTransient(err)
     const what = transient
       ? `Connection "${this.name}" failed after retries: ${message}`
       : `Query on connection "${this.name}" failed: ${message}`
-    return new QueryError(transient ? 'CONNECTION_FAILED' : 'QUERY_FAILED', this.redact(`${what}\n  SQL: ${sql}`), sql, {
-      cause: err,
-    })
+    return new QueryError(
+      transient ? 'CONNECTION_FAILED' : 'QUERY_FAILED',
+      this.redact(`${what}\n  SQL: ${sql}`),
+      sql,
+      {
+        cause: err,
+      },
+    )
   }
 
   #maybeCheckSecrets(): void {
@@ -268,7 +281,10 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
    * Removes cached results: the one for `query` and its `params` when given. Without arguments
    * this instance stops reading every earlier entry (they expire on their own in the store).
    */
-  async clearCache(query?: string | Compilable, options: Pick<QueryOptions, 'params' | 'indexCol'> = {}): Promise<void> {
+  async clearCache(
+    query?: string | Compilable,
+    options: Pick<QueryOptions, 'params' | 'indexCol'> = {},
+  ): Promise<void> {
     const cache = this.#queryCache()
     if (!cache) return
     if (query === undefined) {

@@ -20,8 +20,9 @@ const STATEMENT_CACHE_SIZE = 100
  * SQLite on better-sqlite3. `raw` is the `Database`; `db` is Kysely's SqliteDialect on the same
  * handle. Option names are better-sqlite3's.
  */
+// biome-ignore lint/suspicious/noExplicitAny: Kysely's own default for an untyped database
 export class SqliteConnection<DB = any> extends SqlConnection<Database.Database, DB> {
-  static override readonly typeName = 'sqlite'
+  static override readonly typeName: string = 'sqlite'
 
   static override readonly options: readonly OptionSpec[] = [
     {

@@ -1,5 +1,5 @@
 import { SqliteConnection } from './connection.js'
 
-export { SqliteConnection }
 export { filenameFromUrl } from './url.js'
+export { SqliteConnection }
 export default SqliteConnection

@@ -25,7 +25,11 @@ export function filenameFromUrl(url: string, cwd = process.cwd()): string {
   const rest = decodeURIComponent(m[1]!)
   if (rest === '' || rest === '/' || rest === '/:memory:') return ':memory:'
   if (!rest.startsWith('/')) {
-    throw new ConfigError('INVALID_OPTION', 'url', `"${url}" has a host part; SQLite URLs start with three slashes: sqlite:///path.db.`)
+    throw new ConfigError(
+      'INVALID_OPTION',
+      'url',
+      `"${url}" has a host part; SQLite URLs start with three slashes: sqlite:///path.db.`,
+    )
   }
   const file = rest.slice(1)
   return path.isAbsolute(file) ? file : path.resolve(cwd, file)

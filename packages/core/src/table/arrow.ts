@@ -52,7 +52,10 @@ function toText(v: unknown): string {
   return String(v)
 }
 
-function arrowTypeOf(a: Arrow, type: LogicalType): { type: InstanceType<Arrow['DataType']>; convert: (v: unknown) => unknown } {
+function arrowTypeOf(
+  a: Arrow,
+  type: LogicalType,
+): { type: InstanceType<Arrow['DataType']>; convert: (v: unknown) => unknown } {
   const num = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'boolean' ? Number(v) : Number(v))
   switch (type) {
     case 'null':

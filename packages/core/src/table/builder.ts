@@ -124,19 +124,19 @@ export class ColumnBuilder {
         break
       case 'f64':
       case 'date':
-        storage = { kind: this.#kind, values: fit(this.#f64!, n) }
+        storage = { kind: this.#kind, values: trimmed(this.#f64!, n) }
         break
       case 'bool':
-        storage = { kind: 'bool', values: fit(this.#u8!, n) }
+        storage = { kind: 'bool', values: trimmed(this.#u8!, n) }
         break
       case 'i64':
-        storage = { kind: 'i64', values: fit(this.#i64!, n) }
+        storage = { kind: 'i64', values: trimmed(this.#i64!, n) }
         break
       case 'bin':
         storage = {
           kind: 'bin',
-          data: fit(this.#bytes!, this.#byteLength),
-          offsets: fit(this.#offsets!, n + 1),
+          data: trimmed(this.#bytes!, this.#byteLength),
+          offsets: trimmed(this.#offsets!, n + 1),
           buffer: this.#isBuffer,
         }
         break
@@ -149,7 +149,7 @@ export class ColumnBuilder {
         storage = { kind: 'any', values: this.#values! }
         break
     }
-    const nulls = this.#nulls ? fit(this.#nulls, (n + 7) >> 3) : undefined
+    const nulls = this.#nulls ? trimmed(this.#nulls, (n + 7) >> 3) : undefined
     return { storage, nulls, length: n, nullCount: this.#nullCount }
   }
 
@@ -240,7 +240,7 @@ function grow<T extends Typed>(a: T, size: number): T {
 }
 
 /** Copies to the exact length so a finished table holds no slack. */
-function fit<T extends Typed>(a: T, size: number): T {
+function trimmed<T extends Typed>(a: T, size: number): T {
   return a.length === size ? a : (a.slice(0, size) as T)
 }
 
@@ -311,7 +311,8 @@ function inferType(data: ColumnData): LogicalType {
       let seen: string | undefined
       for (const v of s.values) {
         if (v == null) continue
-        const t = typeof v === 'string' ? 'utf8' : Array.isArray(v) ? 'list' : typeof v === 'object' ? 'json' : 'unknown'
+        const t =
+          typeof v === 'string' ? 'utf8' : Array.isArray(v) ? 'list' : typeof v === 'object' ? 'json' : 'unknown'
         if (seen !== undefined && seen !== t) return 'unknown'
         seen = t
       }

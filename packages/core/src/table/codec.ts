@@ -1,6 +1,6 @@
 import { deserialize, serialize } from 'node:v8'
-import { RowTable } from './table.js'
 import type { ColumnData } from './storage.js'
+import { RowTable } from './table.js'
 import type { Field } from './types.js'
 
 interface Encoded {

@@ -49,9 +49,7 @@ export function valueAt(data: ColumnData, i: number): unknown {
     case 'bin': {
       const start = s.offsets[i]!
       const end = s.offsets[i + 1]!
-      return s.buffer
-        ? Buffer.from(s.data.buffer, s.data.byteOffset + start, end - start)
-        : s.data.subarray(start, end)
+      return s.buffer ? Buffer.from(s.data.buffer, s.data.byteOffset + start, end - start) : s.data.subarray(start, end)
     }
     case 'json': {
       const text = s.values[i]

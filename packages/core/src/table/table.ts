@@ -231,7 +231,8 @@ function preview(v: unknown): string {
   let s: string
   if (v === null) s = 'null'
   else if (v instanceof Date) s = Number.isNaN(v.getTime()) ? 'Invalid Date' : v.toISOString()
-  else if (v instanceof Uint8Array) s = `<${v.byteLength} bytes ${Buffer.from(v.buffer, v.byteOffset, Math.min(v.byteLength, 8)).toString('hex')}${v.byteLength > 8 ? '…' : ''}>`
+  else if (v instanceof Uint8Array)
+    s = `<${v.byteLength} bytes ${Buffer.from(v.buffer, v.byteOffset, Math.min(v.byteLength, 8)).toString('hex')}${v.byteLength > 8 ? '…' : ''}>`
   else if (typeof v === 'object') s = JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x))
   else s = String(v)
   return s.length > 40 ? `${s.slice(0, 39)}…` : s

@@ -1,0 +1,189 @@
+import { describe, expect, it } from 'vitest'
+import { TableBuilder, tableFromRows } from '../src/table/builder.js'
+import { decodeTable, encodeTable } from '../src/table/codec.js'
+import type { RowTable } from '../src/table/table.js'
+
+function build(): RowTable {
+  const b = new TableBuilder(
+    [
+      { name: 'id', type: 'int32', nullable: false, dbType: 'int4' },
+      { name: 'price', type: 'float64' },
+      { name: 'ok', type: 'bool' },
+      { name: 'big', type: 'int64' },
+      { name: 'at', type: 'timestamptz' },
+      { name: 'bytes', type: 'binary' },
+      { name: 'raw', type: 'binary' },
+      { name: 'name', type: 'utf8' },
+      { name: 'doc', type: 'json', decode: 'json' },
+      { name: 'tags', type: 'list' },
+      { name: 'dec', type: 'decimal' },
+    ],
+    2, // smaller than the row count: builders must grow
+  )
+  b.appendRow([
+    1,
+    1.5,
+    true,
+    2n ** 62n,
+    new Date(Date.UTC(2024, 0, 1)),
+    Buffer.from('ab'),
+    new Uint8Array([1]),
+    'x',
+    '{"a":[1,{"b":null}]}',
+    ['a', 'b'],
+    '12.30',
+  ])
+  b.appendRow([2, null, false, null, null, null, new Uint8Array([]), null, null, null, null])
+  b.appendRow([3, -0.25, null, -5n, new Date(0), Buffer.alloc(0), null, 'zé', '3', [], '-0.01'])
+  return b.finish()
+}
+
+describe('RowTable', () => {
+  it('has arrow-like shape: numRows, numCols, schema.fields', () => {
+    const t = build()
+    expect(t.numRows).toBe(3)
+    expect(t.numCols).toBe(11)
+    expect(t.schema.fields[0]).toEqual({ name: 'id', type: 'int32', nullable: false, dbType: 'int4' })
+  })
+
+  it('reads rows as objects with the driver values', () => {
+    const t = build()
+    expect(t.get(0)).toEqual({
+      id: 1,
+      price: 1.5,
+      ok: true,
+      big: 2n ** 62n,
+      at: new Date(Date.UTC(2024, 0, 1)),
+      bytes: Buffer.from('ab'),
+      raw: new Uint8Array([1]),
+      name: 'x',
+      doc: { a: [1, { b: null }] },
+      tags: ['a', 'b'],
+      dec: '12.30',
+    })
+    expect(Buffer.isBuffer(t.get(0)!.bytes)).toBe(true)
+    expect(Buffer.isBuffer(t.get(0)!.raw)).toBe(false)
+    expect(t.get(1)).toMatchObject({ price: null, ok: false, big: null, at: null, bytes: null, name: null, doc: null })
+    expect(t.at(-1)!.id).toBe(3)
+    expect(t.get(3)).toBeNull()
+  })
+
+  it('stores numbers, booleans, bigints and timestamps in typed arrays, binary in one buffer', () => {
+    const t = build()
+    const kind = (name: string) => t.getChild(name as never)!.data.storage
+    expect(kind('price')).toMatchObject({ kind: 'f64' })
+    expect((kind('price') as { values: unknown }).values).toBeInstanceOf(Float64Array)
+    expect((kind('ok') as { values: unknown }).values).toBeInstanceOf(Uint8Array)
+    expect((kind('big') as { values: unknown }).values).toBeInstanceOf(BigInt64Array)
+    expect(kind('at')).toMatchObject({ kind: 'date' })
+    expect((kind('bytes') as { data: Uint8Array }).data.byteLength).toBe(2)
+    expect(t.getChild('price')!.nullCount).toBe(1)
+  })
+
+  it('builds a new Date on each read, so the table cannot be changed through one', () => {
+    const t = build()
+    const d = t.get(0)!.at as Date
+    d.setFullYear(1999)
+    expect((t.get(0)!.at as Date).getUTCFullYear()).toBe(2024)
+  })
+
+  it('falls back to plain values when a column mixes types', () => {
+    const t = tableFromRows([{ v: 1 }, { v: 'two' }, { v: null }, { v: 3 }])
+    expect(t.getChild('v')!.toArray()).toEqual([1, 'two', null, 3])
+    expect(t.schema.fields[0]!.type).toBe('unknown')
+  })
+
+  it('gives columns with get, at, isValid, toArray and iteration', () => {
+    const col = build().getChild('name')!
+    expect(col.length).toBe(3)
+    expect(col.get(2)).toBe('zé')
+    expect(col.at(-3)).toBe('x')
+    expect(col.isValid(1)).toBe(false)
+    expect([...col]).toEqual(['x', null, 'zé'])
+    expect(build().getChild('nope' as never)).toBeNull()
+  })
+
+  it('iterates rows and converts to an array', () => {
+    const t = build()
+    expect([...t].map((r) => r.id)).toEqual([1, 2, 3])
+    expect(t.toArray()).toHaveLength(3)
+  })
+
+  it('slices rows like Array.prototype.slice', () => {
+    const t = build()
+    expect(
+      t
+        .slice(1)
+        .toArray()
+        .map((r) => r.id),
+    ).toEqual([2, 3])
+    expect(t.slice(-1).get(0)!.bytes).toEqual(Buffer.alloc(0))
+    expect(t.slice(0, 1).get(0)!.doc).toEqual({ a: [1, { b: null }] })
+    expect(t.slice(1, 2).getChild('price')!.nullCount).toBe(1)
+    expect(t.slice(5).numRows).toBe(0)
+  })
+
+  it('selects columns by name, in the order given', () => {
+    const t = build().select('name', 'id')
+    expect(t.schema.fields.map((f) => f.name)).toEqual(['name', 'id'])
+    expect(t.get(0)).toEqual({ name: 'x', id: 1 })
+    expect(() => build().select('nope' as never)).toThrow(/No column "nope"/)
+  })
+
+  it('gives JSON-safe rows', () => {
+    const json = JSON.parse(JSON.stringify(build()))
+    expect(json[0]).toMatchObject({ big: '4611686018427387904', bytes: 'YWI=', at: '2024-01-01T00:00:00.000Z' })
+    expect(json[2].big).toBe(-5)
+  })
+
+  it('prints a readable preview with types and shape', () => {
+    const text = build().toString()
+    expect(text).toContain('id (int32)')
+    expect(text).toContain('[3 rows x 11 columns]')
+    expect(text).toContain('2024-01-01T00:00:00.000Z')
+  })
+
+  it('converts to a real apache-arrow Table with each column typed', () => {
+    const arrow = build().toArrow()
+    const types = Object.fromEntries(arrow.schema.fields.map((f) => [f.name, String(f.type)]))
+    expect(types).toMatchObject({
+      id: 'Int32',
+      price: 'Float64',
+      ok: 'Bool',
+      big: 'Int64',
+      at: 'Timestamp<MILLISECOND, UTC>',
+      bytes: 'Binary',
+      name: 'Utf8',
+      doc: 'Utf8',
+      dec: 'Utf8',
+    })
+    expect(arrow.getChild('big')!.get(0)).toBe(2n ** 62n)
+    expect(arrow.getChild('price')!.get(1)).toBeNull()
+    expect(arrow.schema.fields[0]!.nullable).toBe(false)
+    expect(arrow.schema.fields[10]!.metadata.get('sqlconn.type')).toBe('decimal')
+  })
+})
+
+describe('table encoding for byte stores', () => {
+  it('round-trips values, types and schema exactly', () => {
+    const t = build()
+    const back = decodeTable(encodeTable(t))
+    expect(back.schema).toEqual(t.schema)
+    expect(back.toArray()).toEqual(t.toArray())
+    expect(Buffer.isBuffer(back.get(0)!.bytes)).toBe(true)
+    expect(back.get(0)!.big).toBe(2n ** 62n)
+    expect(back.get(0)!.at).toEqual(new Date(Date.UTC(2024, 0, 1)))
+  })
+
+  it('round-trips an empty table and schema metadata', () => {
+    const t = new TableBuilder([{ name: 'a', type: 'utf8' }]).finish()
+    const withIndex = t.withMetadata(new Map([['index', 'a']]))
+    const back = decodeTable(encodeTable(withIndex))
+    expect(back.numRows).toBe(0)
+    expect(back.schema.metadata.get('index')).toBe('a')
+  })
+
+  it('refuses bytes that are not an encoded table', () => {
+    expect(() => decodeTable(new Uint8Array([1, 2, 3]))).toThrow()
+  })
+})
