@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { createHash, hash } from 'node:crypto'
 import { serialize } from 'node:v8'
 import { type Deserialize, Keyv, type KeyvStoreAdapter, type Serialize } from 'keyv'
 import { LRUCache } from 'lru-cache'
@@ -103,16 +103,21 @@ export class QueryCache {
   }
 
   /** A key that identifies a result: connection identity, SQL, parameters and shaping options. */
-  key(identity: string, sql: string, parameters: readonly unknown[], shape: unknown): string {
-    const h = createHash('sha256')
-    h.update(sql)
-    h.update('\0')
-    try {
-      h.update(serialize([parameters, shape]))
-    } catch {
-      h.update(JSON.stringify([parameters, shape], (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)))
+  key(identity: string, sql: string, parameters: readonly unknown[], shape: string | null): string {
+    let digest: string
+    if (parameters.every(isPlainScalar)) {
+      // The common case: JSON is exact for these values and several times cheaper than v8.serialize.
+      digest = hash('sha256', `j${JSON.stringify([sql, parameters, shape])}`, 'base64url')
+    } else {
+      const h = createHash('sha256').update(`v${sql}\0${shape ?? ''}\0`)
+      try {
+        h.update(serialize(parameters))
+      } catch {
+        h.update(JSON.stringify(parameters, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)))
+      }
+      digest = h.digest('base64url')
     }
-    return `${this.#namespace}:${identity}:${h.digest('base64url')}`
+    return `${this.#namespace}:${identity}:${digest}`
   }
 
   /**
@@ -154,6 +159,10 @@ export class QueryCache {
       return undefined
     }
   }
+}
+
+function isPlainScalar(v: unknown): boolean {
+  return v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))
 }
 
 function serializeEntry(data: { value?: unknown; expires?: number | null }): string {

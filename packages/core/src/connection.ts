@@ -213,6 +213,7 @@ export abstract class BaseConnection<Raw = unknown> {
     if (before !== undefined && before !== after) {
       this.#config = undefined
       if (this.#raw !== undefined) this.#staleSecrets = true
+      this.onSecretsChanged()
       return true
     }
     return false
@@ -247,6 +248,9 @@ export abstract class BaseConnection<Raw = unknown> {
       }
     }
   }
+
+  /** Called when this connection's secrets section changed; subclasses drop what they built from it. */
+  protected onSecretsChanged(): void {}
 
   /** Adapters drop objects built on the driver object (a Kysely instance, statement caches). */
   protected onReset(): void {}

@@ -39,6 +39,18 @@ export class UnknownConnectionTypeError extends SqlconnError {
   }
 }
 
+/** A package given as a connection type does not export a connection class. */
+export class InvalidAdapterError extends SqlconnError {
+  /** @param packageName the package that was loaded */
+  constructor(
+    readonly packageName: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super('INVALID_ADAPTER', message, options)
+  }
+}
+
 /** The package that implements a connection type is not installed; the message names the command. */
 export class AdapterNotInstalledError extends SqlconnError {
   /** @param packageName the missing package @param installCommand what to run to install it */

@@ -98,7 +98,7 @@ export async function connection<C extends BaseConnection = SqlConnection>(
   const type =
     options.type ??
     (section.values.type as string | undefined) ??
-    (resolvedName.toLowerCase() in BUILTIN_TYPES ? resolvedName : undefined)
+    (Object.hasOwn(BUILTIN_TYPES, resolvedName.toLowerCase()) ? resolvedName : undefined)
   if (type === undefined) {
     throw new ConfigError(
       'MISSING_OPTION',

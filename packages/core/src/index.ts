@@ -13,6 +13,7 @@ export {
   ConfigError,
   ConnectionClosedError,
   ConnectionError,
+  InvalidAdapterError,
   OptionalDependencyError,
   ParameterError,
   QueryError,

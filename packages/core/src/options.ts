@@ -51,6 +51,8 @@ export interface ResolvedOption {
 }
 
 const MASK = '****'
+/** Option names that hold secrets even when an adapter forgot to declare `secret: true`. */
+const SECRET_NAME = /pass(word|wd|phrase)?$|secret|token|credential|private_?key|api_?key|^key$/i
 const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)([^@/?#\s]+)(@)/gi
 
 /** Masks the password inside any `scheme://user:password@host` in `text`. */
@@ -238,7 +240,7 @@ export function resolveConfig(
         name: spec.name,
         value: coerce(spec, raw, source),
         source,
-        secret: spec.secret ?? false,
+        secret: spec.secret ?? SECRET_NAME.test(spec.name),
       })
     }
   })
@@ -247,7 +249,12 @@ export function resolveConfig(
     if (resolved.has(spec.name)) continue
     const groupTaken = spec.group !== undefined && groupsTaken.has(spec.group)
     if (spec.default !== undefined && !groupTaken) {
-      resolved.set(spec.name, { name: spec.name, value: spec.default, source: 'default', secret: spec.secret ?? false })
+      resolved.set(spec.name, {
+        name: spec.name,
+        value: spec.default,
+        source: 'default',
+        secret: spec.secret ?? SECRET_NAME.test(spec.name),
+      })
       continue
     }
     const unless = typeof spec.required === 'object' ? spec.required.unless : []

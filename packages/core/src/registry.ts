@@ -3,7 +3,7 @@ import { createRequire } from 'node:module'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { ConnectionClass } from './connection.js'
-import { AdapterNotInstalledError, installCommand, UnknownConnectionTypeError } from './errors.js'
+import { AdapterNotInstalledError, InvalidAdapterError, installCommand, UnknownConnectionTypeError } from './errors.js'
 import { didYouMean } from './options.js'
 
 interface Builtin {
@@ -83,22 +83,23 @@ export async function resolveConnectionType(type: string | ConnectionClass): Pro
     )
   }
   const key = type.toLowerCase()
-  const builtin = BUILTIN_TYPES[key]
-  if (!builtin) {
-    const suggestion = didYouMean(key, Object.keys(BUILTIN_TYPES))
-    if (suggestion || !NPM_NAME.test(type)) {
-      throw new UnknownConnectionTypeError(
-        type,
-        `Unknown connection type "${type}".${suggestion} Use one of ${Object.keys(BUILTIN_TYPES).join(', ')}, a connection class, or the name of a package that exports one.`,
-      )
-    }
-  }
+  const builtin = Object.hasOwn(BUILTIN_TYPES, key) ? BUILTIN_TYPES[key] : undefined
+  const unknown = (cause?: unknown) =>
+    new UnknownConnectionTypeError(
+      type,
+      `Unknown connection type "${type}".${didYouMean(key, Object.keys(BUILTIN_TYPES))} Use one of ` +
+        `${Object.keys(BUILTIN_TYPES).join(', ')}, a connection class, or the name of a package that exports one.`,
+      { cause },
+    )
+  if (!builtin && !NPM_NAME.test(type)) throw unknown()
   const packageName = builtin?.packageName ?? type
   let mod: Record<string, unknown>
   try {
     mod = await importPackage(packageName)
   } catch (err) {
     const missing = missingPackage(err)
+    // A near miss of a built-in name that is not an installed package is a typo, not a package to install.
+    if (!builtin && missing === packageName && didYouMean(key, Object.keys(BUILTIN_TYPES))) throw unknown(err)
     if (missing) {
       const needed = missing === packageName && builtin ? [packageName, builtin.driver] : [missing]
       const command = installCommand(needed)
@@ -114,9 +115,9 @@ export async function resolveConnectionType(type: string | ConnectionClass): Pro
   }
   const cls = pickClass(mod, key)
   if (!cls) {
-    throw new UnknownConnectionTypeError(
-      type,
-      `The package "${packageName}" does not export a connection class (a default export extending BaseConnection).`,
+    throw new InvalidAdapterError(
+      packageName,
+      `The package "${packageName}" does not export a connection class (a default export extending BaseConnection from @sqlconn/core).`,
     )
   }
   return cls

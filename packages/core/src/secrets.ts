@@ -133,7 +133,7 @@ export function loadSecrets(files = secretsFiles()): {
 export function secretsSection(name: string, files = secretsFiles()): SecretsSection {
   const { data, sectionOrigins } = loadSecrets(files)
   const connections = (data.connections ?? {}) as Table
-  const values = (connections[name] ?? {}) as Table
+  const values = (Object.hasOwn(connections, name) ? connections[name] : {}) as Table
   const digest = createHash('sha256')
     .update(JSON.stringify(values, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)))
     .digest('base64url')

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import type { RetryPolicy } from 'cockatiel'
 import { type CompiledQuery, type Dialect, Kysely } from 'kysely'
 import { type CacheOptions, QueryCache } from './cache.js'
 import { BaseConnection } from './connection.js'
@@ -78,6 +79,20 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
     this.#retryOption = options.retry
   }
 
+  /** The retry policy: `retry` from code, else from the secrets section; built once. */
+  get #retry(): RetryPolicy {
+    if (!this.#policy) {
+      const options = this.#retryOption ?? (this.secrets.retry as RetryOptions | false | undefined)
+      this.#policy = retryPolicy(options, (err) => this.#isTransient(err))
+      this.#policy.onRetry((e) => {
+        if ('error' in e) this.emit('retry', { attempt: e.attempt, error: e.error })
+      })
+    }
+    return this.#policy
+  }
+
+  #policy: RetryPolicy | undefined
+
   /** A Kysely dialect on the driver object, so `db` shares its pool or handle. */
   protected abstract createDialect(raw: Raw): Dialect
 
@@ -97,6 +112,12 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
     const raw = this.raw
     this.#db ??= new Kysely<DB>({ dialect: this.createDialect(raw) })
     return this.#db
+  }
+
+  protected override onSecretsChanged(): void {
+    this.#cache = undefined
+    this.#identity = undefined
+    this.#policy = undefined
   }
 
   protected override onReset(): void {
@@ -159,10 +180,18 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
     await this.query('select 1', { cache: false })
   }
 
-  /** Identity of the data this connection reads, hashed: the cache key's first part (no secret in clear). */
+  /**
+   * What identifies the data this connection reads, for cache keys: by default every resolved
+   * option. Adapters override it where options alone do not say (an in-memory database is its own).
+   */
+  protected cacheIdentity(): Record<string, unknown> {
+    return this.config.values()
+  }
+
+  /** The cache key's first part: the type and a hash of `cacheIdentity()` (no secret in clear). */
   protected get identity(): string {
     if (!this.#identity) {
-      const values = this.config.values()
+      const values = this.cacheIdentity()
       const stable = JSON.stringify(
         Object.keys(values)
           .sort()
@@ -212,10 +241,7 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
   }
 
   async #run(compiled: CompiledSql, options: QueryOptions): Promise<RowTable> {
-    const policy = retryPolicy(this.#retryOption, (err) => this.#isTransient(err))
-    const listener = policy.onRetry((e) => {
-      if ('error' in e) this.emit('retry', { attempt: e.attempt, error: e.error })
-    })
+    const policy = this.#retry
     try {
       const table = await policy.execute(async ({ signal }) => {
         const generation = this.generation
@@ -229,8 +255,6 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
       return options.indexCol ? this.#withIndex(table, options.indexCol) : table
     } catch (err) {
       throw this.#wrap(err, compiled.sql)
-    } finally {
-      listener.dispose()
     }
   }
 
@@ -274,7 +298,7 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
     const now = Date.now()
     if (now - this.#lastSecretsCheck < SECRETS_CHECK_INTERVAL_MS) return
     this.#lastSecretsCheck = now
-    if (this.checkSecrets()) this.#cache = undefined
+    this.checkSecrets()
   }
 
   /**

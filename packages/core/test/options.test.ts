@@ -120,6 +120,16 @@ describe('printing a config', () => {
     expect(c.toString()).toContain('demo://alice:****@db.example:5432/x')
   })
 
+  it('masks options named like secrets even when not declared secret', () => {
+    const c2 = resolveConfig(
+      [{ name: 'apiToken', type: 'string', description: 'A token.' }],
+      [{ kind: 'kwargs', values: { apiToken: 'tok-123456' } }],
+      ctx,
+    )
+    expect(c2.toString()).not.toContain('tok-123456')
+    expect(c2.secretValues()).toContain('tok-123456')
+  })
+
   it('lists every secret for redaction', () => {
     expect(c.secretValues()).toEqual(expect.arrayContaining(['hunter2', 'hunter3']))
   })

@@ -87,6 +87,13 @@ describe('RowTable', () => {
     expect((t.get(0)!.at as Date).getUTCFullYear()).toBe(2024)
   })
 
+  it('gives binary values as copies, so changing one leaves the table as it was', () => {
+    const t = build()
+    const b = t.get(0)!.bytes as Buffer
+    b[0] = 0
+    expect(t.get(0)!.bytes).toEqual(Buffer.from('ab'))
+  })
+
   it('falls back to plain values when a column mixes types', () => {
     const t = tableFromRows([{ v: 1 }, { v: 'two' }, { v: null }, { v: 3 }])
     expect(t.getChild('v')!.toArray()).toEqual([1, 'two', null, 3])

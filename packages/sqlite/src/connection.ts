@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto'
 import path from 'node:path'
 import {
   type CompiledSql,
   type ConfigLayer,
+  type FieldInit,
   type NativeContext,
   type OptionSpec,
   type ResolvedConfig,
@@ -71,7 +73,11 @@ export class SqliteConnection<DB = any> extends SqlConnection<Database.Database,
     return { kind: 'native', values: {} }
   }
 
-  readonly #statements = new Map<string, Database.Statement>()
+  readonly #statements = new Map<string, Prepared>()
+  #schemaVersionStmt: Database.Statement | undefined
+  #schemaVersion = -1
+  // An in-memory database is private to its handle: cached results must not be shared by name.
+  readonly #memoryId = `memory:${randomUUID()}`
 
   /** The database file this connection opens (absolute), or ":memory:". */
   get filename(): string {
@@ -102,9 +108,20 @@ export class SqliteConnection<DB = any> extends SqlConnection<Database.Database,
     raw.close()
   }
 
+  /** The file (absolute) identifies the data; each in-memory database is its own. */
+  protected override cacheIdentity(): Record<string, unknown> {
+    const file = this.filename
+    return {
+      file: file === ':memory:' || file === '' ? this.#memoryId : file,
+      safeIntegers: this.config.get('safeIntegers'),
+    }
+  }
+
   protected override onReset(): void {
     super.onReset()
     this.#statements.clear()
+    this.#schemaVersionStmt = undefined
+    this.#schemaVersion = -1
   }
 
   protected override createDialect(raw: Database.Database): SqliteDialect {
@@ -112,14 +129,14 @@ export class SqliteConnection<DB = any> extends SqlConnection<Database.Database,
   }
 
   protected override execute(query: CompiledSql): RowTable {
-    const stmt = this.#prepare(query.sql)
+    const { stmt, fields } = this.#prepare(query.sql)
     const params = bindable(query.parameters)
-    if (!stmt.reader) {
+    if (!fields) {
       stmt.run(...params)
       return new TableBuilder([]).finish()
     }
     const rows = stmt.all(...params) as unknown[][]
-    const builder = new TableBuilder(fieldsOf(stmt), rows.length)
+    const builder = new TableBuilder(fields, rows.length)
     builder.appendRows(rows)
     return builder.finish()
   }
@@ -156,24 +173,39 @@ export class SqliteConnection<DB = any> extends SqlConnection<Database.Database,
     return e instanceof TypeError && e.message === 'The database connection is not open'
   }
 
-  #prepare(sql: string): Database.Statement {
-    let stmt = this.#statements.get(sql)
-    if (stmt) {
-      // Map order doubles as recency for the small LRU.
+  /** Prepared statements and their columns, kept in a small LRU: `columns()` costs as much as a one-row read. */
+  #prepare(sql: string): Prepared {
+    // A schema change (from here, Kysely or another process) can change a statement's columns.
+    this.#schemaVersionStmt ??= this.raw.prepare('pragma schema_version').pluck()
+    const version = this.#schemaVersionStmt.get() as number
+    if (version !== this.#schemaVersion) {
+      this.#statements.clear()
+      this.#schemaVersion = version
+    }
+    let prepared = this.#statements.get(sql)
+    if (prepared) {
+      // Map order doubles as recency.
       this.#statements.delete(sql)
     } else {
-      stmt = this.raw.prepare(sql)
+      const stmt = this.raw.prepare(sql)
       if (stmt.reader) stmt.raw(true)
+      prepared = { stmt, fields: stmt.reader ? fieldsOf(stmt) : undefined }
       if (this.#statements.size >= STATEMENT_CACHE_SIZE) {
         this.#statements.delete(this.#statements.keys().next().value!)
       }
     }
-    this.#statements.set(sql, stmt)
-    return stmt
+    this.#statements.set(sql, prepared)
+    return prepared
   }
 }
 
-function fieldsOf(stmt: Database.Statement) {
+interface Prepared {
+  readonly stmt: Database.Statement
+  /** undefined for statements that return no rows */
+  readonly fields: FieldInit[] | undefined
+}
+
+function fieldsOf(stmt: Database.Statement): FieldInit[] {
   return stmt.columns().map((c) => ({ name: c.name, type: logicalType(c.type), dbType: c.type ?? undefined }))
 }
 

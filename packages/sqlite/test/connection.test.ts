@@ -4,6 +4,7 @@ import {
   ConfigError,
   closeAll,
   connection,
+  InvalidAdapterError,
   SecretsFileError,
   UnknownConnectionTypeError,
 } from '@sqlconn/core'
@@ -90,6 +91,17 @@ describe('connection()', () => {
     const err = await connection('x', { type: 'sqlconn-duckdb-not-real' }).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(AdapterNotInstalledError)
     expect((err as Error).message).toMatch(/sqlconn-duckdb-not-real/)
+  })
+
+  it('does not take Object.prototype names for types', async () => {
+    await expect(connection('constructor')).rejects.toMatchObject({ code: 'MISSING_OPTION', option: 'type' })
+  })
+
+  it('says when a package is not a connection adapter', async () => {
+    const err = await connection('x', { type: 'kysely' }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(InvalidAdapterError)
+    expect((err as InvalidAdapterError).code).toBe('INVALID_ADAPTER')
+    expect((err as Error).message).toContain('"kysely" does not export a connection class')
   })
 
   it('rebuilds an instance after its ttl, closing the old one', async () => {

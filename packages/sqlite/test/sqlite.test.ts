@@ -218,6 +218,26 @@ describe('SQLite with Kysely', () => {
 })
 
 describe('SQLite caching and concurrency', () => {
+  it('keeps the cached results of two in-memory databases apart', async () => {
+    const a = open({ filename: ':memory:' })
+    const b = open({ filename: ':memory:' })
+    a.raw.exec("create table t (v text); insert into t values ('from a')")
+    b.raw.exec("create table t (v text); insert into t values ('from b')")
+    expect((await a.query('select v from t')).get(0)).toEqual({ v: 'from a' })
+    expect((await b.query('select v from t')).get(0)).toEqual({ v: 'from b' })
+    await a.close()
+    await b.close()
+  })
+
+  it('sees a renamed column through a statement it prepared before', async () => {
+    const conn = open()
+    conn.raw.exec('create table r (old_name integer); insert into r values (1)')
+    expect((await conn.query('select * from r', { cache: false })).get(0)).toEqual({ old_name: 1 })
+    await conn.db.schema.alterTable('r').renameColumn('old_name', 'new_name').execute()
+    expect((await conn.query('select * from r', { cache: false })).get(0)).toEqual({ new_name: 1 })
+    await conn.close()
+  })
+
   it('runs a query once for concurrent identical calls (counted by the database)', async () => {
     const conn = open()
     let calls = 0
@@ -282,6 +302,26 @@ describe('SQLite reliability', () => {
       expect((err as QueryError).code).toBe('CONNECTION_FAILED')
       expect((err as QueryError).driverCode).toBe('SQLITE_BUSY')
       expect(retries).toEqual([1, 2])
+    } finally {
+      locker.exec('rollback')
+      locker.close()
+      await conn.close()
+    }
+  })
+
+  it('takes retry bounds from the secrets section', async () => {
+    const { writeFileSync, mkdirSync } = await import('node:fs')
+    mkdirSync('.sqlconn')
+    writeFileSync('.sqlconn/secrets.toml', '[connections.test]\nretry = { maxAttempts = 0 }\n')
+    const conn = new SqliteConnection('test', { filename: 'test.db', timeout: 0 })
+    await conn.query('create table t (x)', { cache: false })
+    const locker = new Database(path.resolve('test.db'))
+    locker.exec('begin exclusive')
+    const retries: number[] = []
+    conn.on('retry', ({ attempt }) => retries.push(attempt))
+    try {
+      await expect(conn.query('select x from t', { cache: false })).rejects.toMatchObject({ code: 'CONNECTION_FAILED' })
+      expect(retries).toEqual([])
     } finally {
       locker.exec('rollback')
       locker.close()

@@ -49,7 +49,8 @@ export function valueAt(data: ColumnData, i: number): unknown {
     case 'bin': {
       const start = s.offsets[i]!
       const end = s.offsets[i + 1]!
-      return s.buffer ? Buffer.from(s.data.buffer, s.data.byteOffset + start, end - start) : s.data.subarray(start, end)
+      // A copy, not a view: a caller changing it must not change the (possibly cached) table.
+      return s.buffer ? Buffer.from(s.data.subarray(start, end)) : s.data.slice(start, end)
     }
     case 'json': {
       const text = s.values[i]
