@@ -194,3 +194,37 @@ describe('table encoding for byte stores', () => {
     expect(() => decodeTable(new Uint8Array([1, 2, 3]))).toThrow()
   })
 })
+
+describe('decoded columns', () => {
+  it('read epoch milliseconds back as Dates', () => {
+    const b = new TableBuilder([{ name: 'at', type: 'timestamptz', decode: 'epoch-ms' }])
+    b.appendRow([Date.UTC(2024, 5, 1)])
+    b.appendRow([null])
+    const t = b.finish()
+    expect(t.getChild('at')!.data.storage.kind).toBe('date')
+    expect(t.getChild('at')!.toArray()).toEqual([new Date(Date.UTC(2024, 5, 1)), null])
+  })
+
+  it('hold int8 text in a BigInt64Array and read back the same text', () => {
+    const b = new TableBuilder([{ name: 'n', type: 'int64', decode: 'int64-text' }])
+    for (const v of ['9223372036854775807', '-9223372036854775808', '0', null]) b.appendRow([v])
+    const t = b.finish()
+    expect(t.getChild('n')!.data.storage).toMatchObject({ kind: 'i64', text: true })
+    expect(t.getChild('n')!.toArray()).toEqual(['9223372036854775807', '-9223372036854775808', '0', null])
+    expect(decodeTable(encodeTable(t)).getChild('n')!.toArray()).toEqual(t.getChild('n')!.toArray())
+  })
+
+  it('keep text that would not read back the same as text', () => {
+    const b = new TableBuilder([{ name: 'n', decode: 'int64-text' }])
+    for (const v of ['1', '007', '99999999999999999999']) b.appendRow([v])
+    expect(b.finish().getChild('n')!.toArray()).toEqual(['1', '007', '99999999999999999999'])
+  })
+
+  it('parse JSON text only when read, even after falling back to plain values', () => {
+    const b = new TableBuilder([{ name: 'j', type: 'json', decode: 'json' }])
+    b.appendRow(['{"a":1}'])
+    b.appendRow([{ already: 'parsed' }])
+    b.appendRow(['[1,2]'])
+    expect(b.finish().getChild('j')!.toArray()).toEqual([{ a: 1 }, { already: 'parsed' }, [1, 2]])
+  })
+})

@@ -12,13 +12,23 @@ export interface FieldInit {
   /** The database's own type name. */
   dbType?: string
   /**
-   * `'json'`: the values are JSON text, kept as text and parsed when read (the driver's own
-   * parsed value, built lazily).
+   * How the appended values relate to what a user reads, so costly values are built on read:
+   * - `'json'`: JSON text, kept as text and parsed when read (the driver's parsed value, lazily);
+   * - `'epoch-ms'`: numbers of milliseconds since the epoch, read back as Dates;
+   * - `'int64-text'`: integers as decimal text (pg's int8), held in a BigInt64Array and read back
+   *   as the same text.
    */
-  decode?: 'json'
+  decode?: Decode
 }
 
 type Kind = Storage['kind']
+
+/** See `FieldInit.decode`. */
+export type Decode = 'json' | 'epoch-ms' | 'int64-text'
+
+const INT64_MIN = -(2n ** 63n)
+const INT64_MAX = 2n ** 63n - 1n
+const INT_TEXT = /^-?\d{1,19}$/
 
 /**
  * Fills one column. The storage is picked from the first non-null value's JS type and falls
@@ -38,12 +48,13 @@ export class ColumnBuilder {
   #offsets: Int32Array | undefined
   #isBuffer = false
   #values: unknown[] | undefined
-  readonly #json: boolean
+  #i64Text = false
+  readonly #decode: Decode | undefined
 
-  /** @param capacity expected row count (grows as needed) @param json keep values as JSON text, parse on read */
-  constructor(capacity = 1024, json = false) {
+  /** @param capacity expected row count (grows as needed) @param decode see `FieldInit.decode` */
+  constructor(capacity = 1024, decode?: Decode) {
     this.#capacity = Math.max(capacity, 1)
-    this.#json = json
+    this.#decode = decode
   }
 
   /** Number of values appended so far. */
@@ -68,7 +79,8 @@ export class ColumnBuilder {
         }
         break
       case 'any':
-        this.#values![i] = value
+        // After a fallback, keep reading values the way the decode says they read back.
+        this.#values![i] = this.#decode === undefined ? value : decodeNow(this.#decode, value)
         this.#length = i + 1
         return
       case 'json':
@@ -85,6 +97,11 @@ export class ColumnBuilder {
         }
         break
       case 'date':
+        if (typeof value === 'number' && this.#decode === 'epoch-ms') {
+          this.#f64![i] = value
+          this.#length = i + 1
+          return
+        }
         if (value instanceof Date) {
           this.#f64![i] = value.getTime()
           this.#length = i + 1
@@ -99,7 +116,17 @@ export class ColumnBuilder {
         }
         break
       case 'i64':
-        if (typeof value === 'bigint' && value >= -(2n ** 63n) && value < 2n ** 63n) {
+        if (this.#i64Text) {
+          // Only canonical text survives the round trip ('007' or '+1' would not read back the same).
+          if (typeof value === 'string' && INT_TEXT.test(value)) {
+            const big = BigInt(value)
+            if (big >= INT64_MIN && big <= INT64_MAX && big.toString() === value) {
+              this.#i64![i] = big
+              this.#length = i + 1
+              return
+            }
+          }
+        } else if (typeof value === 'bigint' && value >= INT64_MIN && value <= INT64_MAX) {
           this.#i64![i] = value
           this.#length = i + 1
           return
@@ -130,7 +157,7 @@ export class ColumnBuilder {
         storage = { kind: 'bool', values: trimmed(this.#u8!, n) }
         break
       case 'i64':
-        storage = { kind: 'i64', values: trimmed(this.#i64!, n) }
+        storage = { kind: 'i64', values: trimmed(this.#i64!, n), text: this.#i64Text }
         break
       case 'bin':
         storage = {
@@ -165,9 +192,16 @@ export class ColumnBuilder {
 
   #start(value: unknown): void {
     const cap = this.#capacity
-    if (this.#json && typeof value === 'string') {
+    if (this.#decode === 'json' && typeof value === 'string') {
       this.#kind = 'json'
       this.#values = new Array(cap)
+    } else if (this.#decode === 'epoch-ms' && typeof value === 'number') {
+      this.#kind = 'date'
+      this.#f64 = new Float64Array(cap)
+    } else if (this.#decode === 'int64-text' && typeof value === 'string' && INT_TEXT.test(value)) {
+      this.#kind = 'i64'
+      this.#i64Text = true
+      this.#i64 = new BigInt64Array(cap)
     } else if (typeof value === 'number') {
       this.#kind = 'f64'
       this.#f64 = new Float64Array(cap)
@@ -231,6 +265,12 @@ export class ColumnBuilder {
   }
 }
 
+function decodeNow(decode: Decode, value: unknown): unknown {
+  if (decode === 'json' && typeof value === 'string') return JSON.parse(value)
+  if (decode === 'epoch-ms' && typeof value === 'number') return new Date(value)
+  return value
+}
+
 type Typed = Float64Array | Uint8Array | BigInt64Array | Int32Array
 
 function grow<T extends Typed>(a: T, size: number): T {
@@ -255,7 +295,7 @@ export class TableBuilder {
   /** @param fields the columns, in order @param capacity expected row count */
   constructor(fields: readonly FieldInit[], capacity = 1024) {
     this.#fields = fields.map((f) => ({ ...f }))
-    this.#columns = fields.map((f) => new ColumnBuilder(capacity, f.decode === 'json'))
+    this.#columns = fields.map((f) => new ColumnBuilder(capacity, f.decode))
   }
 
   /** Rows appended so far. */

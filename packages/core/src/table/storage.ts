@@ -7,7 +7,12 @@ export type Storage =
   | { readonly kind: 'null' }
   | { readonly kind: 'f64'; readonly values: Float64Array }
   | { readonly kind: 'bool'; readonly values: Uint8Array }
-  | { readonly kind: 'i64'; readonly values: BigInt64Array }
+  | {
+      readonly kind: 'i64'
+      readonly values: BigInt64Array
+      /** true when the driver gave the values as decimal text (pg's int8): read back as text */
+      readonly text?: boolean
+    }
   | { readonly kind: 'date'; readonly values: Float64Array }
   | {
       readonly kind: 'bin'
@@ -43,7 +48,7 @@ export function valueAt(data: ColumnData, i: number): unknown {
     case 'bool':
       return s.values[i] === 1
     case 'i64':
-      return s.values[i]
+      return s.text ? s.values[i]!.toString() : s.values[i]
     case 'date':
       return new Date(s.values[i]!)
     case 'bin': {
@@ -92,7 +97,7 @@ export function sliceData(data: ColumnData, begin: number, end: number): ColumnD
       storage = { kind: 'bool', values: s.values.slice(begin, end) }
       break
     case 'i64':
-      storage = { kind: 'i64', values: s.values.slice(begin, end) }
+      storage = { kind: 'i64', values: s.values.slice(begin, end), text: s.text }
       break
     case 'bin': {
       const base = s.offsets[begin]!
