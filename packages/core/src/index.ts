@@ -43,6 +43,6 @@ export {
   type SqlConnectionOptions,
   type StreamOptions,
 } from './sql-connection.js'
-export { type FieldInit, TableBuilder, tableFromRows } from './table/builder.js'
+export { type Decode, type FieldInit, TableBuilder, tableFromRows } from './table/builder.js'
 export { Column, type Row, RowTable } from './table/table.js'
 export type { Field, LogicalType, Schema } from './table/types.js'
