@@ -36,6 +36,8 @@ export interface ConnectionEvents {
   query: [{ sql: string; cached: boolean; durationMs: number; rows: number }]
   /** The cache store failed; the query went to the database instead. */
   cacheError: [{ error: unknown }]
+  /** The cache's circuit breaker changed state (`open`: the store is skipped after failures). */
+  cacheBreaker: [{ state: 'closed' | 'open' | 'half-open' }]
 }
 
 /**
@@ -184,7 +186,7 @@ export abstract class BaseConnection<Raw = unknown> {
     await this.close()
   }
 
-  /** Listens to connection events (`retry`, `reset`, `query`, `cacheError`). */
+  /** Listens to connection events (`retry`, `reset`, `query`, `cacheError`, `cacheBreaker`). */
   on<E extends keyof ConnectionEvents>(event: E, listener: (...args: ConnectionEvents[E]) => void): this {
     this.#events.on(event, listener as (...args: unknown[]) => void)
     return this

@@ -1,4 +1,4 @@
-export type { CacheOptions } from './cache.js'
+export type { CacheOptions, CacheStats } from './cache/query-cache.js'
 export {
   BaseConnection,
   type ConnectionClass,

@@ -59,7 +59,10 @@ async function importPackage(packageName: string): Promise<Record<string, unknow
 
 function pickClass(mod: Record<string, unknown>, typeName: string): ConnectionClass | undefined {
   if (isConnectionClass(mod.default)) return mod.default
-  const classes = Object.values(mod).filter(isConnectionClass)
+  // A CommonJS build imported from ESM: its exports are on `default`.
+  const cjs = typeof mod.default === 'object' && mod.default !== null ? (mod.default as Record<string, unknown>) : {}
+  if (isConnectionClass(cjs.default)) return cjs.default
+  const classes = [...Object.values(mod), ...Object.values(cjs)].filter(isConnectionClass)
   return classes.find((c) => c.typeName === typeName) ?? classes[0]
 }
 

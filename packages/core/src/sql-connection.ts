@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto'
 import type { RetryPolicy } from 'cockatiel'
 import { type CompiledQuery, type Dialect, Kysely } from 'kysely'
-import { type CacheOptions, QueryCache } from './cache.js'
+import { type CacheOptions, type CacheStats, QueryCache, validateCacheOptions } from './cache/query-cache.js'
 import { BaseConnection } from './connection.js'
 import { type Duration, toMilliseconds } from './duration.js'
 import { ConnectionError, ParameterError, QueryError, SqlconnError } from './errors.js'
+import { maskUrlPasswords } from './options.js'
 import { type CompiledSql, compileNamed, type Placeholder } from './params.js'
 import { type RetryOptions, retryPolicy } from './retry.js'
 import { secretsCacheDefaults } from './secrets.js'
@@ -115,6 +116,7 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
   }
 
   protected override onSecretsChanged(): void {
+    if (this.#cache) void this.#cache.close()
     this.#cache = undefined
     this.#identity = undefined
     this.#policy = undefined
@@ -198,7 +200,7 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
           .map((k) => [k, values[k]]),
         (_k, v) => (typeof v === 'bigint' ? `${v}n` : typeof v === 'function' ? `fn:${v.name}` : v),
       )
-      const digest = createHash('sha256').update(stable).update(`\0${this.#epoch}`).digest('base64url')
+      const digest = createHash('sha256').update(stable).digest('base64url')
       this.#identity = `${this.connectionClass.typeName}:${digest.slice(0, 32)}`
     }
     return this.#identity
@@ -227,17 +229,38 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
     )
   }
 
+  /** Cache settings, key by key: code, then `[connections.<name>.cache]`, then the top-level `[cache]`. */
   #queryCache(): QueryCache | false {
     if (this.#cache === undefined) {
-      if (this.#cacheOption === false) this.#cache = false
+      const section = this.secrets.cache
+      if (this.#cacheOption === false || section === false) this.#cache = false
       else {
-        const fromSecrets = { ...secretsCacheDefaults(), ...((this.secrets.cache as object | undefined) ?? {}) }
-        this.#cache = new QueryCache({ ...fromSecrets, ...(this.#cacheOption ?? {}) }, (error) =>
-          this.emit('cacheError', { error }),
-        )
+        const options = {
+          ...validateCacheOptions(secretsCacheDefaults(), 'the [cache] table of the secrets files'),
+          ...validateCacheOptions(
+            (section as Record<string, unknown> | undefined) ?? {},
+            `[connections.${this.name}.cache]`,
+          ),
+          ...validateCacheOptions((this.#cacheOption ?? {}) as Record<string, unknown>, 'the cache option in code'),
+        }
+        this.#cache = new QueryCache(options, {
+          onError: (error) => this.emit('cacheError', { error: this.#redactError(error) }),
+          onBreaker: (state) => this.emit('cacheBreaker', { state }),
+        })
       }
     }
     return this.#cache
+  }
+
+  #redactError(error: unknown): unknown {
+    if (error instanceof Error) error.message = this.redact(maskUrlPasswords(error.message))
+    return error
+  }
+
+  /** Hits, misses, store errors and breaker state of this connection's query cache. */
+  get cacheStats(): Readonly<CacheStats> | undefined {
+    const cache = this.#queryCache()
+    return cache ? { ...cache.stats } : undefined
   }
 
   async #run(compiled: CompiledSql, options: QueryOptions): Promise<RowTable> {
@@ -302,8 +325,8 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
   }
 
   /**
-   * Removes cached results: the one for `query` and its `params` when given. Without arguments
-   * this instance stops reading every earlier entry (they expire on their own in the store).
+   * Removes cached results from the store (for every app server sharing it): the one for `query`
+   * and its `params` when given, else every result of this connection.
    */
   async clearCache(
     query?: string | Compilable,
@@ -312,13 +335,16 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
     const cache = this.#queryCache()
     if (!cache) return
     if (query === undefined) {
-      this.#epoch++
-      this.#identity = undefined
+      await cache.deletePrefix(cache.prefix(this.identity))
       return
     }
     const compiled = this.compile(query, options.params)
     await cache.delete(cache.key(this.identity, compiled.sql, compiled.parameters, options.indexCol ?? null))
   }
 
-  #epoch = 0
+  /** Closes the driver object and releases a shared cache store (a Redis client) this connection used. */
+  override async close(): Promise<void> {
+    await super.close()
+    if (this.#cache) await this.#cache.close()
+  }
 }

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest'
-import { QueryCache } from '../src/cache.js'
+import { describe, expect, it, vi } from 'vitest'
+import { QueryCache } from '../src/cache/query-cache.js'
 import { tableFromRows } from '../src/table/builder.js'
 
 const table = tableFromRows([{ a: 1 }])
@@ -33,7 +33,7 @@ describe('QueryCache', () => {
       delete: async () => false,
       clear: async () => {},
     }
-    const c = new QueryCache({ store: broken as never }, (e) => errors.push(e))
+    const c = new QueryCache({ store: broken as never }, { onError: (e) => errors.push(e) })
     let runs = 0
     const result = await c.getOrRun('k', undefined, async () => {
       runs++
@@ -58,5 +58,30 @@ describe('QueryCache', () => {
     expect(runs).toBe(4)
     await c.getOrRun('c', undefined, run)
     expect(runs).toBe(4)
+  })
+})
+
+describe('stale-while-revalidate', () => {
+  it('serves an expired result once while one refresh runs, then the refreshed one', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    try {
+      const c = new QueryCache({ maxEntries: 10, staleWhileRevalidate: '1m' })
+      let version = 0
+      const run = async () => tableFromRows([{ version: ++version }])
+      expect((await c.getOrRun('k', 10_000, run)).table.get(0)).toEqual({ version: 1 })
+      vi.advanceTimersByTime(15_000) // past the ttl, inside the stale window
+      const stale = await c.getOrRun('k', 10_000, run)
+      expect(stale).toMatchObject({ hit: true })
+      expect(stale.table.get(0)).toEqual({ version: 1 })
+      // Not vi.waitFor: with fake timers it would move the clock too.
+      for (let i = 0; i < 100 && version < 2; i++) await new Promise((r) => setTimeout(r, 5))
+      await new Promise((r) => setTimeout(r, 5))
+      expect((await c.getOrRun('k', 10_000, run)).table.get(0)).toEqual({ version: 2 })
+      expect(c.stats.staleHits).toBe(1)
+      vi.advanceTimersByTime(2 * 60_000) // past ttl + stale window: a plain miss
+      expect((await c.getOrRun('k', 10_000, run)).hit).toBe(false)
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })

@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process'
 import path from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import {
   AdapterNotInstalledError,
   ConfigError,
@@ -79,12 +81,27 @@ describe('connection()', () => {
     expect((err as Error).message).toContain('Did you mean "sqlite"?')
   })
 
-  it('names the install command when the adapter package is missing', async () => {
-    const err = await connection('warehouse', { type: 'postgres' }).catch((e: unknown) => e)
-    expect(err).toBeInstanceOf(AdapterNotInstalledError)
-    expect((err as AdapterNotInstalledError).code).toBe('ADAPTER_NOT_INSTALLED')
-    expect((err as AdapterNotInstalledError).packageName).toBe('@sqlconn/postgres')
-    expect((err as Error).message).toMatch(/(pnpm add|npm install|yarn add) @sqlconn\/postgres pg/)
+  it('names the install command when the adapter package is missing', () => {
+    // A project of its own (outside this workspace, without NODE_PATH) where @sqlconn/postgres is not installed.
+    const core = pathToFileURL(path.resolve(fileURLToPath(import.meta.url), '../../../core/dist/index.js')).href
+    const script = `import { connection } from ${JSON.stringify(core)}
+try { await connection('warehouse', { type: 'postgres' }) } catch (e) { console.log(JSON.stringify({ name: e.name, code: e.code, packageName: e.packageName, message: e.message })) }`
+    const env = { ...process.env }
+    delete env.NODE_PATH
+    delete env.npm_config_user_agent
+    const out = JSON.parse(
+      execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+        cwd: process.cwd(),
+        env,
+        encoding: 'utf8',
+      }),
+    )
+    expect(out).toMatchObject({
+      name: 'AdapterNotInstalledError',
+      code: 'ADAPTER_NOT_INSTALLED',
+      packageName: '@sqlconn/postgres',
+    })
+    expect(out.message).toContain('npm install @sqlconn/postgres pg')
   })
 
   it('names the install command for a third-party package that is missing', async () => {

@@ -21,7 +21,7 @@ export interface FieldInit {
   decode?: Decode
 }
 
-type Kind = Storage['kind']
+type Kind = Exclude<Storage['kind'], 'str'>
 
 /** See `FieldInit.decode`. */
 export type Decode = 'json' | 'epoch-ms' | 'int64-text'
@@ -347,6 +347,8 @@ function inferType(data: ColumnData): LogicalType {
       return 'binary'
     case 'json':
       return 'json'
+    case 'str':
+      return s.json ? 'json' : 'utf8'
     case 'any': {
       let seen: string | undefined
       for (const v of s.values) {

@@ -1,35 +1,200 @@
 import { deserialize, serialize } from 'node:v8'
-import type { ColumnData } from './storage.js'
+import type { ColumnData, Storage } from './storage.js'
 import { RowTable } from './table.js'
 import type { Field } from './types.js'
 
-interface Encoded {
-  v: 1
+/**
+ * A columnar binary format for cache stores: a small JSON header, then each column's buffers
+ * (typed arrays, packed binary, strings packed as UTF-8) 8-byte aligned. Decoding parses the header
+ * and views the buffers: no per-value work, so a hit from Redis costs little more than the GET.
+ * Columns of values with no fixed shape (nested objects) fall back to V8's serializer.
+ *
+ * Layout: "SQC2" | u32 header length | header JSON | padding to 8 | body.
+ */
+const MAGIC = 'SQC2'
+
+type Range = [offset: number, length: number]
+
+type ColumnHeader = {
+  n: number
+  nc: number
+  nulls?: Range
+} & (
+  | { k: 'null' }
+  | { k: 'f64' | 'date' | 'bool'; v: Range }
+  | { k: 'i64'; v: Range; text?: boolean }
+  | { k: 'bin'; d: Range; o: Range; buffer: boolean }
+  | { k: 'str'; d: Range; o: Range; json: boolean }
+  | { k: 'v8'; d: Range; json: boolean }
+)
+
+interface Header {
   fields: Field[]
   metadata: [string, string][]
-  columns: ColumnData[]
+  columns: ColumnHeader[]
+}
+
+class BodyWriter {
+  readonly parts: Uint8Array[] = []
+  length = 0
+
+  /** Appends bytes at an 8-byte aligned offset; returns where they are. */
+  add(bytes: ArrayBufferView): Range {
+    const pad = (8 - (this.length % 8)) % 8
+    if (pad) {
+      this.parts.push(new Uint8Array(pad))
+      this.length += pad
+    }
+    const view = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    this.parts.push(view)
+    const range: Range = [this.length, view.byteLength]
+    this.length += view.byteLength
+    return range
+  }
+}
+
+function packStrings(values: readonly unknown[], n: number): { data: Buffer; offsets: Int32Array } | undefined {
+  let bytes = 0
+  for (let i = 0; i < n; i++) {
+    const v = values[i]
+    if (typeof v === 'string') bytes += Buffer.byteLength(v)
+    else if (v !== null && v !== undefined) return undefined
+  }
+  const data = Buffer.allocUnsafe(bytes)
+  const offsets = new Int32Array(n + 1)
+  let pos = 0
+  for (let i = 0; i < n; i++) {
+    const v = values[i]
+    if (typeof v === 'string') pos += data.write(v, pos)
+    offsets[i + 1] = pos
+  }
+  return { data, offsets }
+}
+
+function encodeColumn(data: ColumnData, body: BodyWriter): ColumnHeader {
+  const base = { n: data.length, nc: data.nullCount, ...(data.nulls ? { nulls: body.add(data.nulls) } : {}) }
+  const s = data.storage
+  switch (s.kind) {
+    case 'null':
+      return { ...base, k: 'null' }
+    case 'f64':
+    case 'date':
+    case 'bool':
+      return { ...base, k: s.kind, v: body.add(s.values) }
+    case 'i64':
+      return { ...base, k: 'i64', v: body.add(s.values), text: s.text }
+    case 'bin':
+      return { ...base, k: 'bin', d: body.add(s.data), o: body.add(s.offsets), buffer: s.buffer }
+    case 'str':
+      return { ...base, k: 'str', d: body.add(s.data), o: body.add(s.offsets), json: s.json }
+    case 'json':
+    case 'any': {
+      const packed = packStrings(s.values, data.length)
+      if (packed)
+        return { ...base, k: 'str', d: body.add(packed.data), o: body.add(packed.offsets), json: s.kind === 'json' }
+      return { ...base, k: 'v8', d: body.add(serialize(s.values)), json: s.kind === 'json' }
+    }
+  }
+}
+
+/** Encodes a table for a byte or string store (see the format above). */
+export function encodeTable(table: RowTable): Buffer {
+  const body = new BodyWriter()
+  const columns: ColumnHeader[] = []
+  for (let j = 0; j < table.numCols; j++) columns.push(encodeColumn(table.getChildAt(j)!.data, body))
+  const header: Header = { fields: [...table.schema.fields], metadata: [...table.schema.metadata], columns }
+  const json = Buffer.from(JSON.stringify(header))
+  const headEnd = 8 + json.length
+  const bodyStart = headEnd + ((8 - (headEnd % 8)) % 8)
+  const out = Buffer.alloc(bodyStart + body.length)
+  out.write(MAGIC, 0, 'latin1')
+  out.writeUInt32LE(json.length, 4)
+  json.copy(out, 8)
+  let pos = bodyStart
+  for (const part of body.parts) {
+    out.set(part, pos)
+    pos += part.byteLength
+  }
+  return out
+}
+
+/** Decodes what `encodeTable` produced, viewing its buffers rather than copying values. */
+export function decodeTable(bytes: Uint8Array): RowTable {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  if (buf.length < 8 || buf.toString('latin1', 0, 4) !== MAGIC) {
+    throw new TypeError('Not an encoded RowTable (unknown format).')
+  }
+  const headerLength = buf.readUInt32LE(4)
+  const header = JSON.parse(buf.toString('utf8', 8, 8 + headerLength)) as Header
+  const headEnd = 8 + headerLength
+  const bodyStart = headEnd + ((8 - (headEnd % 8)) % 8)
+  let body = buf.subarray(bodyStart)
+  // Typed-array views need an aligned start; a buffer handed over by a client may not have one.
+  if (body.byteOffset % 8 !== 0) body = Buffer.from(new Uint8Array(body))
+  const ab = body.buffer
+  const at = body.byteOffset
+  const u8 = ([o, l]: Range) => new Uint8Array(ab, at + o, l)
+  const columns = header.columns.map((c): ColumnData => {
+    let storage: Storage
+    switch (c.k) {
+      case 'null':
+        storage = { kind: 'null' }
+        break
+      case 'f64':
+      case 'date':
+        storage = { kind: c.k, values: new Float64Array(ab, at + c.v[0], c.v[1] / 8) }
+        break
+      case 'bool':
+        storage = { kind: 'bool', values: u8(c.v) }
+        break
+      case 'i64':
+        storage = { kind: 'i64', values: new BigInt64Array(ab, at + c.v[0], c.v[1] / 8), text: c.text }
+        break
+      case 'bin':
+        storage = { kind: 'bin', data: u8(c.d), offsets: new Int32Array(ab, at + c.o[0], c.o[1] / 4), buffer: c.buffer }
+        break
+      case 'str':
+        storage = {
+          kind: 'str',
+          data: Buffer.from(ab, at + c.d[0], c.d[1]),
+          offsets: new Int32Array(ab, at + c.o[0], c.o[1] / 4),
+          json: c.json,
+        }
+        break
+      case 'v8': {
+        const values = deserialize(u8(c.d)) as unknown[]
+        storage = c.json ? { kind: 'json', values: values as (string | null)[] } : { kind: 'any', values }
+        break
+      }
+    }
+    return { storage, nulls: c.nulls ? u8(c.nulls) : undefined, length: c.n, nullCount: c.nc }
+  })
+  return RowTable.fromColumnData(header.fields, columns, new Map(header.metadata))
 }
 
 /**
- * Encodes a table for a byte or string store. V8's structured-clone format keeps typed arrays,
- * bigints, Dates and nested JSON values exact, and our storage is already columnar, so encoding
- * copies buffers rather than walking values.
+ * Roughly how many bytes a table holds: typed arrays exactly, strings at two bytes a character
+ * plus a header, other values at a flat guess. Used for `maxEntrySize` in memory stores.
  */
-export function encodeTable(table: RowTable): Buffer {
-  const columns: ColumnData[] = []
-  for (let j = 0; j < table.numCols; j++) columns.push(table.getChildAt(j)!.data)
-  const encoded: Encoded = {
-    v: 1,
-    fields: [...table.schema.fields],
-    metadata: [...table.schema.metadata],
-    columns,
+export function estimateBytes(table: RowTable): number {
+  let bytes = 0
+  for (let j = 0; j < table.numCols; j++) {
+    const { storage, nulls } = table.getChildAt(j)!.data
+    bytes += nulls?.byteLength ?? 0
+    switch (storage.kind) {
+      case 'null':
+        break
+      case 'bin':
+      case 'str':
+        bytes += storage.data.byteLength + storage.offsets.byteLength
+        break
+      case 'json':
+      case 'any':
+        for (const v of storage.values) bytes += typeof v === 'string' ? 16 + 2 * v.length : 16
+        break
+      default:
+        bytes += storage.values.byteLength
+    }
   }
-  return serialize(encoded)
-}
-
-/** Decodes what `encodeTable` produced. */
-export function decodeTable(bytes: Uint8Array): RowTable {
-  const e = deserialize(bytes) as Encoded
-  if (e?.v !== 1) throw new TypeError('Not an encoded RowTable (unknown format version).')
-  return RowTable.fromColumnData(e.fields, e.columns, new Map(e.metadata))
+  return bytes
 }

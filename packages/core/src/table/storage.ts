@@ -22,6 +22,14 @@ export type Storage =
       readonly buffer: boolean
     }
   | { readonly kind: 'json'; readonly values: readonly (string | null)[] }
+  | {
+      /** Strings packed as UTF-8 in one buffer (a table decoded from a cache): decoded when read. */
+      readonly kind: 'str'
+      readonly data: Buffer
+      readonly offsets: Int32Array
+      /** JSON text, parsed when read */
+      readonly json: boolean
+    }
   | { readonly kind: 'any'; readonly values: readonly unknown[] }
 
 /** A column's data: storage plus a null bitmap (bit set = null); `undefined` when nothing is null. */
@@ -63,6 +71,10 @@ export function valueAt(data: ColumnData, i: number): unknown {
     }
     case 'any':
       return s.values[i]
+    case 'str': {
+      const text = s.data.toString('utf8', s.offsets[i]!, s.offsets[i + 1]!)
+      return s.json ? JSON.parse(text) : text
+    }
     case 'null':
       return null
   }
@@ -99,11 +111,16 @@ export function sliceData(data: ColumnData, begin: number, end: number): ColumnD
     case 'i64':
       storage = { kind: 'i64', values: s.values.slice(begin, end), text: s.text }
       break
-    case 'bin': {
+    case 'bin':
+    case 'str': {
       const base = s.offsets[begin]!
       const offsets = new Int32Array(length + 1)
       for (let i = 0; i <= length; i++) offsets[i] = s.offsets[begin + i]! - base
-      storage = { kind: 'bin', data: s.data.slice(base, s.offsets[end]!), offsets, buffer: s.buffer }
+      const data = s.data.slice(base, s.offsets[end]!)
+      storage =
+        s.kind === 'bin'
+          ? { kind: 'bin', data, offsets, buffer: s.buffer }
+          : { kind: 'str', data: Buffer.from(data.buffer, data.byteOffset, data.byteLength), offsets, json: s.json }
       break
     }
     case 'json':

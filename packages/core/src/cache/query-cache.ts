@@ -1,0 +1,396 @@
+import { createHash, hash } from 'node:crypto'
+import { serialize } from 'node:v8'
+import {
+  BrokenCircuitError,
+  CircuitState,
+  ConsecutiveBreaker,
+  circuitBreaker,
+  handleAll,
+  type IPolicy,
+  TaskCancelledError,
+  TimeoutStrategy,
+  timeout,
+  wrap,
+} from 'cockatiel'
+import { type Deserialize, Keyv, type KeyvStoreAdapter, type Serialize } from 'keyv'
+import { type Duration, toMilliseconds } from '../duration.js'
+import { ConfigError, OptionalDependencyError } from '../errors.js'
+import { didYouMean } from '../options.js'
+import { decodeTable, encodeTable, estimateBytes } from '../table/codec.js'
+import type { RowTable } from '../table/table.js'
+import { acquireRedisStore, deleteByPrefix, MemoryStore, releaseRedisStore } from './stores.js'
+
+/** Query-cache settings: `cache` in connection options, `[connections.<name>.cache]` or `[cache]` in secrets. */
+export interface CacheOptions {
+  /**
+   * A Redis URL (`redis://`, `rediss://`): results are shared through @keyv/redis (an optional
+   * peer dependency) by every app server that names it.
+   */
+  url?: string
+  /**
+   * Any keyv store (a Map-like object or a keyv storage adapter). Defaults to one process-wide
+   * in-memory LRU shared by every connection.
+   */
+  store?: KeyvStoreAdapter | Map<unknown, unknown>
+  /** Default ttl of a query that gives none; unset means until evicted. */
+  ttl?: Duration
+  /** Prefix of every key (default `sqlconn`). */
+  namespace?: string
+  /** Entries kept by an in-memory store of this connection's own (default: the shared one, 500). */
+  maxEntries?: number
+  /** Results larger than this many bytes (encoded, or estimated in memory) are not cached. */
+  maxEntrySize?: number
+  /** Milliseconds a store operation may take before it counts as failed (default 250). */
+  timeout?: number
+  /** Stop asking a failing store for a while: after `threshold` failures in a row, for `halfOpenAfter` ms. */
+  breaker?: { threshold?: number; halfOpenAfter?: number } | false
+  /** Serve an expired result for this long while one refresh runs in the background. */
+  staleWhileRevalidate?: Duration
+  /**
+   * Whether tables are encoded to bytes. Defaults to false for in-memory Map-like stores (the table
+   * object itself is kept) and true for every other store.
+   */
+  serialize?: boolean
+}
+
+/** Counters of one connection's cache, for an app's metrics. */
+export interface CacheStats {
+  hits: number
+  /** Hits on an expired entry served while it is refreshed (`staleWhileRevalidate`). */
+  staleHits: number
+  misses: number
+  /** Store operations that failed or timed out (the query went to the database). */
+  errors: number
+  /** Results not stored because they exceeded `maxEntrySize`. */
+  skipped: number
+  /** `closed` (store in use), `open` (store skipped after failures) or `half-open` (being tried again). */
+  breaker: 'closed' | 'open' | 'half-open'
+}
+
+/** What a cache tells its connection. */
+export interface CacheEvents {
+  onError(error: unknown): void
+  onBreaker(state: CacheStats['breaker']): void
+}
+
+const CACHE_KEYS = [
+  'url',
+  'store',
+  'ttl',
+  'namespace',
+  'maxEntries',
+  'maxEntrySize',
+  'timeout',
+  'breaker',
+  'staleWhileRevalidate',
+  'serialize',
+]
+
+/** Checks cache settings from code or a secrets file: unknown keys get a did-you-mean. */
+export function validateCacheOptions(options: Record<string, unknown>, source: string): CacheOptions {
+  for (const key of Object.keys(options)) {
+    if (!CACHE_KEYS.includes(key)) {
+      throw new ConfigError(
+        'UNKNOWN_OPTION',
+        `cache.${key}`,
+        `Unknown cache option "${key}" (from ${source}).${didYouMean(key, CACHE_KEYS)} Known: ${CACHE_KEYS.join(', ')}.`,
+      )
+    }
+  }
+  if (options.url !== undefined && !/^rediss?:\/\//.test(String(options.url))) {
+    throw new ConfigError(
+      'INVALID_OPTION',
+      'cache.url',
+      `cache.url must be a redis:// or rediss:// URL (from ${source}).`,
+    )
+  }
+  return options as CacheOptions
+}
+
+const DEFAULT_MAX_ENTRIES = 500
+const inflight = new Map<string, Promise<RowTable>>()
+let sharedMemory: { keyv: Keyv; store: MemoryStore } | undefined
+
+/**
+ * What is stored: in memory the entry object itself; in Redis bytes, the freshness time (float64)
+ * followed by the encoded table; in other stores the same bytes as base64 text.
+ */
+type Mode = 'object' | 'buffer' | 'string'
+
+interface MemoryEntry {
+  readonly table: RowTable
+  readonly freshUntil: number
+}
+
+/** keyv without a serializer: the store holds entry objects (or, for Redis, their bytes). */
+function objectKeyv(store: unknown): Keyv {
+  // sqlconn's keys carry their own namespace: keyv adds no prefix of its own.
+  return new Keyv({
+    store: store as KeyvStoreAdapter,
+    serialize: undefined,
+    deserialize: undefined,
+    namespace: undefined,
+    useKeyPrefix: false,
+    // Store failures must reach the breaker as rejections, not be turned into misses.
+    throwOnErrors: true,
+  } as ConstructorParameters<typeof Keyv>[0])
+}
+
+function memoryKeyv(max: number): { keyv: Keyv; store: MemoryStore } {
+  // The immutable RowTable itself is stored, so a hit costs one lookup.
+  const store = new MemoryStore(max)
+  return { keyv: objectKeyv(store), store }
+}
+
+// keyv's envelope for byte stores: the expiry, then our own encoded payload, without JSON around it.
+const serializeEnvelope = ((data: { value?: unknown; expires?: number | null }) =>
+  `${data.expires ?? ''}|${data.value as string}`) as Serialize
+const deserializeEnvelope = ((text: string) => {
+  const bar = text.indexOf('|')
+  const expires = bar > 0 ? Number(text.slice(0, bar)) : undefined
+  return { value: text.slice(bar + 1), expires }
+}) as Deserialize
+
+function encodeEntry(table: RowTable, freshUntil: number): Buffer {
+  const encoded = encodeTable(table)
+  const out = Buffer.allocUnsafe(8 + encoded.length)
+  out.writeDoubleLE(freshUntil, 0)
+  encoded.copy(out, 8)
+  return out
+}
+
+function decodeEntry(bytes: Buffer): MemoryEntry {
+  return { freshUntil: bytes.readDoubleLE(0), table: decodeTable(bytes.subarray(8)) }
+}
+
+function isPlainScalar(v: unknown): boolean {
+  return v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))
+}
+
+/**
+ * The result cache of one connection: keyv underneath; single-flight, a timeout and a circuit
+ * breaker on top, so a store that is slow or down costs speed, never a result.
+ */
+export class QueryCache {
+  readonly #options: CacheOptions
+  readonly #namespace: string
+  readonly defaultTtl: number | undefined
+  readonly #swr: number
+  readonly #events: CacheEvents
+  readonly #policy: IPolicy
+  readonly #breakerPolicy: ReturnType<typeof circuitBreaker> | undefined
+  #keyv: Promise<{ keyv: Keyv; store: unknown; mode: Mode }> | undefined
+  #closed = false
+  readonly stats: CacheStats = { hits: 0, staleHits: 0, misses: 0, errors: 0, skipped: 0, breaker: 'closed' }
+
+  /** @param options cache settings @param events told about store failures and breaker changes */
+  constructor(options: CacheOptions = {}, events?: Partial<CacheEvents>) {
+    this.#options = options
+    this.#events = { onError: () => {}, onBreaker: () => {}, ...events }
+    this.#namespace = options.namespace ?? 'sqlconn'
+    this.defaultTtl = toMilliseconds(options.ttl, 'cache.ttl')
+    this.#swr = toMilliseconds(options.staleWhileRevalidate, 'cache.staleWhileRevalidate') ?? 0
+    const timeoutPolicy = timeout(options.timeout ?? 250, TimeoutStrategy.Aggressive)
+    if (options.breaker === false) {
+      this.#policy = timeoutPolicy
+    } else {
+      const breaker = circuitBreaker(handleAll, {
+        halfOpenAfter: options.breaker?.halfOpenAfter ?? 10_000,
+        breaker: new ConsecutiveBreaker(options.breaker?.threshold ?? 5),
+      })
+      breaker.onStateChange((state) => {
+        this.stats.breaker =
+          state === CircuitState.Open || state === CircuitState.Isolated
+            ? 'open'
+            : state === CircuitState.HalfOpen
+              ? 'half-open'
+              : 'closed'
+        this.#events.onBreaker(this.stats.breaker)
+      })
+      this.#breakerPolicy = breaker
+      this.#policy = wrap(breaker, timeoutPolicy)
+    }
+  }
+
+  #store(): Promise<{ keyv: Keyv; store: unknown; mode: Mode }> {
+    this.#keyv ??= (async () => {
+      const o = this.#options
+      let made: { keyv: Keyv; store: unknown; mode: Mode }
+      if (o.url) {
+        // Connecting may take longer than one command should; it gets its own, longer bound.
+        const connectTimeout = Math.max(o.timeout ?? 250, 2000)
+        const store = await acquireRedisStore(o.url, connectTimeout)
+        await store.getClient().catch(() => undefined)
+        made = { keyv: objectKeyv(store), store, mode: 'buffer' }
+      } else if (o.store) {
+        const inMemory = o.store instanceof Map || o.store instanceof MemoryStore
+        const encode = o.serialize ?? !inMemory
+        const keyv = encode ? this.#stringKeyv(o.store as KeyvStoreAdapter) : objectKeyv(o.store)
+        made = { keyv, store: o.store, mode: encode ? 'string' : 'object' }
+      } else if (o.maxEntries !== undefined) {
+        made = { ...memoryKeyv(o.maxEntries), mode: 'object' }
+      } else {
+        sharedMemory ??= memoryKeyv(DEFAULT_MAX_ENTRIES)
+        made = { ...sharedMemory, mode: 'object' }
+      }
+      made.keyv.on('error', () => {
+        // Failures reach sqlconn as rejections (counted once there); keyv's event must not crash.
+      })
+      return made
+    })()
+    return this.#keyv
+  }
+
+  #stringKeyv(store: KeyvStoreAdapter): Keyv {
+    return new Keyv({
+      store,
+      serialize: serializeEnvelope,
+      deserialize: deserializeEnvelope,
+      namespace: undefined,
+      useKeyPrefix: false,
+      throwOnErrors: true,
+    } as ConstructorParameters<typeof Keyv>[0])
+  }
+
+  /** A key that identifies a result: connection identity, SQL, parameters and shaping options. */
+  key(identity: string, sql: string, parameters: readonly unknown[], shape: string | null): string {
+    let digest: string
+    if (parameters.every(isPlainScalar)) {
+      // The common case: JSON is exact for these values and several times cheaper than v8.serialize.
+      digest = hash('sha256', `j${JSON.stringify([sql, parameters, shape])}`, 'base64url')
+    } else {
+      const h = createHash('sha256').update(`v${sql}\0${shape ?? ''}\0`)
+      try {
+        h.update(serialize(parameters))
+      } catch {
+        h.update(JSON.stringify(parameters, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)))
+      }
+      digest = h.digest('base64url')
+    }
+    return `${this.prefix(identity)}${digest}`
+  }
+
+  /** The prefix shared by every key of one connection identity. */
+  prefix(identity: string): string {
+    return `${this.#namespace}:${identity}:`
+  }
+
+  /**
+   * The cached table for `key`, or the result of `run` (stored for `ttlMs`). Concurrent misses of
+   * one key share one `run`. A store that fails or is slow is reported and bypassed.
+   */
+  async getOrRun(
+    key: string,
+    ttlMs: number | undefined,
+    run: () => Promise<RowTable>,
+  ): Promise<{ table: RowTable; hit: boolean }> {
+    const pending = inflight.get(key)
+    if (pending) return { table: await pending, hit: true }
+    const entry = await this.#get(key)
+    if (entry) {
+      if (entry.freshUntil >= Date.now()) {
+        this.stats.hits++
+        return { table: entry.table, hit: true }
+      }
+      // Past its ttl but within staleWhileRevalidate: serve it, refresh once in the background.
+      this.stats.staleHits++
+      if (!inflight.has(key)) this.#runAndStore(key, ttlMs, run).catch((err) => this.#events.onError(err))
+      return { table: entry.table, hit: true }
+    }
+    const again = inflight.get(key)
+    if (again) return { table: await again, hit: true }
+    this.stats.misses++
+    return { table: await this.#runAndStore(key, ttlMs, run), hit: false }
+  }
+
+  async #runAndStore(key: string, ttlMs: number | undefined, run: () => Promise<RowTable>): Promise<RowTable> {
+    const p = run()
+    inflight.set(key, p)
+    try {
+      const table = await p
+      await this.#set(key, table, ttlMs ?? this.defaultTtl)
+      return table
+    } finally {
+      inflight.delete(key)
+    }
+  }
+
+  async #get(key: string): Promise<MemoryEntry | undefined> {
+    const raw = await this.#safe(async () => (await this.#store()).keyv.get(key))
+    if (raw === undefined || raw === null) return undefined
+    if (typeof raw === 'string' || Buffer.isBuffer(raw)) {
+      try {
+        return decodeEntry(typeof raw === 'string' ? Buffer.from(raw, 'base64') : raw)
+      } catch (err) {
+        // An entry this version cannot read (another format, corrupted): a miss, reported.
+        this.#failed(err)
+        return undefined
+      }
+    }
+    return raw as MemoryEntry
+  }
+
+  async #set(key: string, table: RowTable, ttlMs: number | undefined): Promise<void> {
+    const { keyv, mode } = await this.#store()
+    const freshUntil = ttlMs === undefined ? Number.MAX_SAFE_INTEGER : Date.now() + ttlMs
+    let value: MemoryEntry | Buffer | string
+    if (mode === 'object') value = { table, freshUntil }
+    else {
+      const bytes = encodeEntry(table, freshUntil)
+      value = mode === 'buffer' ? bytes : bytes.toString('base64')
+    }
+    const size = typeof value === 'object' && !Buffer.isBuffer(value) ? estimateBytes(table) : value.length
+    if (this.#options.maxEntrySize !== undefined && size > this.#options.maxEntrySize) {
+      this.stats.skipped++
+      return
+    }
+    const storeTtl = ttlMs === undefined ? undefined : ttlMs + this.#swr
+    await this.#safe(() => keyv.set(key, value, storeTtl))
+  }
+
+  /** Drops one key. */
+  async delete(key: string): Promise<void> {
+    await this.#safe(async () => (await this.#store()).keyv.delete(key))
+  }
+
+  /** Drops every key that starts with `prefix` (one connection's results); returns how many. */
+  async deletePrefix(prefix: string): Promise<number> {
+    const { store } = await this.#store()
+    return deleteByPrefix(store, prefix)
+  }
+
+  /** Releases a Redis store this cache opened (shared stores close with their last user). */
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    if (this.#options.url && this.#keyv) {
+      await this.#keyv.catch(() => undefined)
+      await releaseRedisStore(this.#options.url)
+    }
+  }
+
+  async #safe<T>(op: () => Promise<T>): Promise<T | undefined> {
+    try {
+      // Loading @keyv/redis and the first connect are outside the per-command timeout.
+      await this.#store()
+      return (await this.#policy.execute(op)) as T
+    } catch (err) {
+      // A missing @keyv/redis is a setup mistake to fix, not an outage to ride out.
+      if (err instanceof OptionalDependencyError) throw err
+      this.#failed(err)
+      return undefined
+    }
+  }
+
+  #failed(err: unknown): void {
+    // An open breaker skipping the store is the breaker working, not a new failure to report.
+    if (err instanceof BrokenCircuitError) return
+    this.stats.errors++
+    this.#events.onError(err instanceof TaskCancelledError ? new Error('Cache store timed out', { cause: err }) : err)
+  }
+
+  /** True while the breaker skips the store. @internal */
+  get breakerOpen(): boolean {
+    return this.#breakerPolicy?.state === CircuitState.Open
+  }
+}

@@ -1,0 +1,196 @@
+import { createRequire } from 'node:module'
+import path from 'node:path'
+import { pathToFileURL } from 'node:url'
+import type { KeyvStoreAdapter } from 'keyv'
+import { LRUCache } from 'lru-cache'
+import { OptionalDependencyError } from '../errors.js'
+import { maskUrlPasswords } from '../options.js'
+
+/**
+ * A bounded Map-like store for keyv. keyv passes a ttl number as set()'s third argument, which
+ * lru-cache reads as an options object; keyv tracks expiry itself, so the ttl is not forwarded.
+ */
+export class MemoryStore {
+  readonly #lru: LRUCache<string, object>
+
+  /** @param max entries kept; the least recently used go first */
+  constructor(max: number) {
+    this.#lru = new LRUCache({ max })
+  }
+
+  get(key: string): object | undefined {
+    return this.#lru.get(key)
+  }
+
+  set(key: string, value: object): boolean {
+    this.#lru.set(key, value)
+    return true
+  }
+
+  delete(key: string): boolean {
+    return this.#lru.delete(key)
+  }
+
+  has(key: string): boolean {
+    return this.#lru.has(key)
+  }
+
+  clear(): void {
+    this.#lru.clear()
+  }
+
+  keys(): IterableIterator<string> {
+    return this.#lru.keys()
+  }
+}
+
+interface RedisLike {
+  scanIterator(options: { MATCH: string; COUNT: number }): AsyncIterable<string[] | string>
+  unlink(keys: string[]): Promise<number>
+  isOpen?: boolean
+}
+
+/** The surface of @keyv/redis's KeyvRedis that sqlconn uses. */
+interface KeyvRedisLike {
+  get(key: string): Promise<unknown>
+  set(key: string, value: unknown, ttl?: number): Promise<void>
+  delete(key: string): Promise<boolean>
+  clear(): Promise<void>
+  getClient(): Promise<RedisLike>
+  disconnect(force?: boolean): Promise<void>
+  on(event: string, listener: (...args: unknown[]) => void): unknown
+}
+
+/**
+ * A keyv store holding raw bytes in Redis: @keyv/redis on a client that returns Buffers, so an
+ * encoded table travels as bytes (no base64) and Redis keeps the ttl itself.
+ */
+export class RedisBytesStore {
+  /** @param redis the @keyv/redis adapter @param client its client without the Buffer mapping (for SCAN) */
+  constructor(
+    readonly redis: KeyvRedisLike,
+    readonly client: RedisLike,
+  ) {}
+
+  async get(key: string): Promise<{ value: Buffer; expires: undefined } | undefined> {
+    const value = await this.redis.get(key)
+    return Buffer.isBuffer(value) ? { value, expires: undefined } : undefined
+  }
+
+  async set(key: string, entry: { value: Buffer }, ttl?: number): Promise<boolean> {
+    await this.redis.set(key, entry.value, ttl)
+    return true
+  }
+
+  async delete(key: string): Promise<boolean> {
+    return this.redis.delete(key)
+  }
+
+  async clear(): Promise<void> {
+    await this.redis.clear()
+  }
+
+  /** The connected client, for listing keys (its replies are strings). */
+  async getClient(): Promise<RedisLike> {
+    await this.redis.getClient()
+    return this.client
+  }
+}
+
+interface SharedRedis {
+  store: Promise<RedisBytesStore>
+  users: number
+}
+
+const redisStores = new Map<string, SharedRedis>()
+
+async function importOptional(name: string, feature: string): Promise<Record<string, unknown>> {
+  try {
+    const resolved = createRequire(path.join(process.cwd(), 'package.json')).resolve(name)
+    return (await import(pathToFileURL(resolved).href)) as Record<string, unknown>
+  } catch {}
+  try {
+    return (await import(name)) as Record<string, unknown>
+  } catch (err) {
+    throw new OptionalDependencyError(name, feature, { cause: err })
+  }
+}
+
+// RESP3's blob-string type ('$'): mapped to Buffer so values come back as bytes.
+const RESP_BLOB_STRING = 36
+
+/**
+ * The Redis store for `url`, shared by every connection that names the same URL and disconnected
+ * when the last of them releases it.
+ */
+export function acquireRedisStore(url: string, connectTimeoutMs: number): Promise<RedisBytesStore> {
+  let shared = redisStores.get(url)
+  if (!shared) {
+    const store = importOptional('@keyv/redis', `A Redis query cache (${maskUrlPasswords(url)})`).then((mod) => {
+      // Through require.resolve (NODE_PATH, CommonJS builds) `default` is module.exports, not the class.
+      const cjs = mod.default as Record<string, unknown> | undefined
+      const KeyvRedis = (
+        typeof mod.default === 'function' ? mod.default : (mod.KeyvRedis ?? cjs?.default ?? cjs?.KeyvRedis)
+      ) as new (
+        client: unknown,
+        options: object,
+      ) => KeyvRedisLike
+      const createClient = (mod.createClient ?? cjs?.createClient) as (options: object) => RedisLike & {
+        withTypeMapping(mapping: object): unknown
+      }
+      const plain = createClient({ url })
+      const client = plain.withTypeMapping({ [RESP_BLOB_STRING]: Buffer })
+      // Errors are thrown to sqlconn (which falls back to the database) instead of being swallowed.
+      const redis = new KeyvRedis(client, {
+        throwOnConnectError: true,
+        throwOnErrors: true,
+        connectionTimeout: connectTimeoutMs,
+        useUnlink: true,
+      })
+      redis.on('error', () => {})
+      return new RedisBytesStore(redis, plain)
+    })
+    shared = { store, users: 0 }
+    redisStores.set(url, shared)
+  }
+  shared.users++
+  return shared.store
+}
+
+/** Releases a store from `acquireRedisStore`; the last user disconnects it. */
+export async function releaseRedisStore(url: string): Promise<void> {
+  const shared = redisStores.get(url)
+  if (!shared) return
+  shared.users--
+  if (shared.users > 0) return
+  redisStores.delete(url)
+  try {
+    await (await shared.store).redis.disconnect(true)
+  } catch {}
+}
+
+/** Deletes every key starting with `prefix` from a store; returns how many were deleted. */
+export async function deleteByPrefix(store: unknown, prefix: string): Promise<number> {
+  if (store instanceof MemoryStore || store instanceof Map) {
+    let n = 0
+    for (const key of [...(store as Map<string, unknown>).keys()]) {
+      if (typeof key === 'string' && key.startsWith(prefix)) {
+        store.delete(key)
+        n++
+      }
+    }
+    return n
+  }
+  const withClient = store as { getClient?: () => Promise<RedisLike>; client?: RedisLike }
+  const client = withClient.getClient ? await withClient.getClient() : withClient.client
+  if (client && typeof client.scanIterator === 'function') {
+    let n = 0
+    // Cache keys are base64url and ':' only, so the prefix holds no glob characters.
+    for await (const batch of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) {
+      const keys = Array.isArray(batch) ? batch : [batch]
+      if (keys.length) n += await client.unlink(keys)
+    }
+    return n
+  }
+  throw new TypeError('This cache store cannot list its keys, so entries cannot be cleared by connection.')
+}

@@ -1,0 +1,215 @@
+import { existsSync, readFileSync } from 'node:fs'
+import path from 'node:path'
+import { ConfigError, type ConfigLayer, type NativeContext, type OptionSpec } from '@sqlconn/core'
+import ini from 'ini'
+
+/** Every option of a PostgreSQL connection, with pg's names, defaults and value types. */
+export const POSTGRES_OPTIONS: readonly OptionSpec[] = [
+  {
+    name: 'connectionString',
+    type: 'string',
+    aliases: ['url'],
+    description:
+      'postgres://user:password@host:port/database?sslmode=...; each part counts as given where the URL was given.',
+    native: ['DATABASE_URL (postgres:, postgresql: URLs)'],
+  },
+  {
+    name: 'host',
+    type: 'string',
+    default: 'localhost',
+    description: 'Server host name, or a directory holding its Unix socket.',
+    native: ['PGHOST', 'PGSERVICE'],
+  },
+  { name: 'port', type: 'number', default: 5432, description: 'Server port.', native: ['PGPORT', 'PGSERVICE'] },
+  {
+    name: 'user',
+    type: 'string',
+    description: 'Role to connect as (pg: the USER of the process when unset).',
+    native: ['PGUSER', 'PGSERVICE'],
+  },
+  {
+    name: 'password',
+    type: 'string',
+    secret: true,
+    description: 'Password of the role.',
+    native: ['PGPASSWORD', 'PGSERVICE', '~/.pgpass', 'PGPASSFILE'],
+  },
+  {
+    name: 'database',
+    type: 'string',
+    description: 'Database to connect to (pg: the user name when unset).',
+    native: ['PGDATABASE', 'PGSERVICE'],
+  },
+  {
+    name: 'ssl',
+    type: 'any',
+    description:
+      'TLS: false, true, a tls.connect options object, or an sslmode ("disable", "require", "no-verify", "verify-full").',
+    native: ['PGSSLMODE', 'PGSERVICE'],
+  },
+  {
+    name: 'application_name',
+    type: 'string',
+    description: 'Shown in pg_stat_activity and server logs.',
+    native: ['PGAPPNAME', 'PGSERVICE'],
+  },
+  {
+    name: 'options',
+    type: 'string',
+    description: 'Server options sent at connection start, e.g. "-c search_path=app,public".',
+    native: ['PGOPTIONS', 'PGSERVICE'],
+  },
+  { name: 'max', type: 'number', default: 10, description: 'Most clients the pool opens.' },
+  { name: 'min', type: 'number', default: 0, description: 'Clients the pool keeps open when idle.' },
+  {
+    name: 'idleTimeoutMillis',
+    type: 'number',
+    default: 10000,
+    description: 'How long a client may sit idle before the pool closes it (0: never).',
+  },
+  {
+    name: 'connectionTimeoutMillis',
+    type: 'number',
+    default: 0,
+    description: 'How long to wait for a connection before failing (0: no limit).',
+    native: ['PGCONNECT_TIMEOUT (seconds)', 'PGSERVICE'],
+  },
+  {
+    name: 'statement_timeout',
+    type: 'number',
+    description: 'Server-side limit on each statement, in milliseconds.',
+  },
+  { name: 'query_timeout', type: 'number', description: 'Client-side limit on each query, in milliseconds.' },
+  { name: 'lock_timeout', type: 'number', description: 'Server-side limit on waiting for a lock, in milliseconds.' },
+  {
+    name: 'idle_in_transaction_session_timeout',
+    type: 'number',
+    description: 'Server-side limit on an idle open transaction, in milliseconds.',
+  },
+  { name: 'client_encoding', type: 'string', description: 'Client encoding (pg: UTF8).' },
+  { name: 'keepAlive', type: 'boolean', default: false, description: 'TCP keep-alive on client sockets.' },
+  {
+    name: 'keepAliveInitialDelayMillis',
+    type: 'number',
+    default: 0,
+    description: 'Delay before the first keep-alive probe.',
+  },
+  { name: 'maxUses', type: 'number', description: 'Close a client after this many uses (pg-pool).' },
+  { name: 'maxLifetimeSeconds', type: 'number', description: 'Close a client after this many seconds (pg-pool).' },
+  {
+    name: 'allowExitOnIdle',
+    type: 'boolean',
+    default: false,
+    description: 'Let the process exit while idle clients are open.',
+  },
+  {
+    name: 'types',
+    type: 'any',
+    description: "Type parsers for this pool (pg's `types`, e.g. a TypeOverrides); default: pg.types.",
+  },
+]
+
+/** The connection fields that a URL, a service file and the PG* variables can give. */
+export const CONNECTION_FIELDS = [
+  'host',
+  'port',
+  'user',
+  'password',
+  'database',
+  'ssl',
+  'application_name',
+  'options',
+  'connectionTimeoutMillis',
+] as const
+
+const ENV: Readonly<Record<string, (typeof CONNECTION_FIELDS)[number]>> = {
+  PGHOST: 'host',
+  PGPORT: 'port',
+  PGUSER: 'user',
+  PGPASSWORD: 'password',
+  PGDATABASE: 'database',
+  PGSSLMODE: 'ssl',
+  PGAPPNAME: 'application_name',
+  PGOPTIONS: 'options',
+  PGCONNECT_TIMEOUT: 'connectionTimeoutMillis',
+}
+
+const SERVICE_KEYS: Readonly<Record<string, (typeof CONNECTION_FIELDS)[number]>> = {
+  host: 'host',
+  port: 'port',
+  user: 'user',
+  password: 'password',
+  dbname: 'database',
+  sslmode: 'ssl',
+  application_name: 'application_name',
+  options: 'options',
+  connect_timeout: 'connectionTimeoutMillis',
+}
+
+/** True for postgres: and postgresql: URLs. */
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(url.trim())
+}
+
+/** libpq's connect_timeout is in seconds; pg's connectionTimeoutMillis in milliseconds. */
+function nativeValue(field: string, value: string): unknown {
+  if (field === 'connectionTimeoutMillis') {
+    const seconds = Number(value)
+    return Number.isFinite(seconds) ? seconds * 1000 : value
+  }
+  return value
+}
+
+/**
+ * PostgreSQL's own configuration, as libpq reads it: the PG* variables, the service named by
+ * PGSERVICE (its values win over the variables, as in libpq) and DATABASE_URL when it is a
+ * postgres URL. ~/.pgpass is read once the host, port, database and user are known (see settings.ts).
+ */
+export function postgresNativeConfig({ env, home }: NativeContext): ConfigLayer {
+  const values: Record<string, unknown> = {}
+  const origins: Record<string, string> = {}
+  for (const [variable, field] of Object.entries(ENV)) {
+    const v = env[variable]
+    if (v !== undefined && v !== '') {
+      values[field] = nativeValue(field, v)
+      origins[field] = `env ${variable}`
+    }
+  }
+  const service = env.PGSERVICE
+  if (service) {
+    const found = readService(service, env, home)
+    for (const [key, value] of Object.entries(found.values)) {
+      const field = SERVICE_KEYS[key]
+      if (field === undefined || typeof value !== 'string') continue
+      values[field] = nativeValue(field, value)
+      origins[field] = `service "${service}" in ${found.file}`
+    }
+  }
+  const url = env.DATABASE_URL
+  if (url && isPostgresUrl(url)) {
+    values.connectionString = url
+    origins.connectionString = 'env DATABASE_URL'
+  }
+  return { kind: 'native', values, origins }
+}
+
+/** The section of a service in the user's file (PGSERVICEFILE or ~/.pg_service.conf), else the system one. */
+function readService(
+  service: string,
+  env: NodeJS.ProcessEnv,
+  home: string,
+): { file: string; values: Record<string, unknown> } {
+  const files = [env.PGSERVICEFILE ?? path.join(home, '.pg_service.conf')]
+  if (env.PGSYSCONFDIR) files.push(path.join(env.PGSYSCONFDIR, 'pg_service.conf'))
+  for (const file of files) {
+    if (!existsSync(file)) continue
+    const sections = ini.parse(readFileSync(file, 'utf8')) as Record<string, unknown>
+    const section = sections[service]
+    if (section && typeof section === 'object') return { file, values: section as Record<string, unknown> }
+  }
+  throw new ConfigError(
+    'INVALID_OPTION',
+    'PGSERVICE',
+    `PGSERVICE names service "${service}", which is not defined in ${files.join(' or ')}.`,
+  )
+}

@@ -1,0 +1,151 @@
+import { readFileSync, statSync } from 'node:fs'
+import { type NativeContext, ResolvedConfig, type ResolvedOption } from '@sqlconn/core'
+import { parse as parseConnectionString } from 'pg-connection-string'
+import pgpass from 'pgpass/lib/helper.js'
+import { POSTGRES_OPTIONS } from './options.js'
+
+/** Fields a connection string can give, by pg-connection-string's key. */
+const URL_FIELDS: Readonly<Record<string, string>> = {
+  host: 'host',
+  port: 'port',
+  user: 'user',
+  password: 'password',
+  database: 'database',
+  ssl: 'ssl',
+  application_name: 'application_name',
+  options: 'options',
+  client_encoding: 'client_encoding',
+  connect_timeout: 'connectionTimeoutMillis',
+}
+
+/** Connection-string keys pg reads that have no option of their own. */
+const URL_EXTRAS = ['fallback_application_name', 'replication', 'sslnegotiation'] as const
+
+/** 0 code, 1 secrets, 2 the data source's configuration, 3 a default. */
+function rank(source: string): number {
+  if (source === 'kwargs' || source.startsWith('kwargs ')) return 0
+  if (source.startsWith('secrets')) return 1
+  if (source === 'default') return 3
+  return 2
+}
+
+/** The parts of a connection string, as pg reads them, with empty parts left out. */
+export function urlParts(url: string): Record<string, unknown> {
+  const parsed = parseConnectionString(url) as Record<string, unknown>
+  const out: Record<string, unknown> = {}
+  for (const [key, field] of Object.entries(URL_FIELDS)) {
+    const v = parsed[key]
+    if (v === undefined || v === null || v === '') continue
+    if (field === 'port') out.port = Number(v)
+    else if (field === 'connectionTimeoutMillis') out[field] = Number(v) * 1000
+    else out[field] = v
+  }
+  for (const key of URL_EXTRAS) if (parsed[key] != null && parsed[key] !== '') out[key] = parsed[key]
+  return out
+}
+
+/**
+ * The parameters pg receives, each with its source. A connection string counts as given where
+ * it was given: each of its parts competes with the separate options by source (code, then
+ * secrets, then PostgreSQL's own configuration). Within code or secrets a separate option beats
+ * the URL's part (`{ url, database: 'other' }` connects to "other"); within PostgreSQL's own
+ * configuration DATABASE_URL beats the PG* variables, as a conninfo beats them in libpq. When no
+ * password is given, ~/.pgpass (or PGPASSFILE) is matched against the host, port, database and
+ * user that result, as libpq and pg do.
+ */
+export function effectiveConfig(config: ResolvedConfig, context: NativeContext): ResolvedConfig {
+  const entries = new Map<string, ResolvedOption>(config.entries().map((o) => [o.name, o]))
+  const url = config.get<string>('connectionString')
+  if (url !== undefined) {
+    const urlSource = config.source('connectionString')!
+    const urlRank = rank(urlSource)
+    for (const [field, value] of Object.entries(urlParts(url))) {
+      const current = entries.get(field)
+      if (current) {
+        const r = rank(current.source)
+        const urlWins = urlRank < r || (urlRank === r && urlRank === 2)
+        if (!urlWins) continue
+      }
+      entries.set(field, {
+        name: field,
+        value,
+        source: `${urlSource} (connectionString)`,
+        secret: current?.secret ?? field === 'password',
+      })
+    }
+  }
+  if (!entries.has('password')) {
+    const found = pgpassPassword(
+      {
+        host: entries.get('host')?.value as string | undefined,
+        port: entries.get('port')?.value as number | undefined,
+        user: (entries.get('user')?.value as string | undefined) ?? context.env.USER,
+        database: entries.get('database')?.value as string | undefined,
+      },
+      context,
+    )
+    if (found) entries.set('password', { name: 'password', value: found.password, source: found.source, secret: true })
+  }
+  // Declared order first, so a printed config reads the same whichever source gave a value.
+  const declared = POSTGRES_OPTIONS.map((o) => o.name)
+  const order = [...declared, ...config.entries().map((o) => o.name), ...entries.keys()]
+  return new ResolvedConfig([...new Set(order)].filter((n) => entries.has(n)).map((n) => entries.get(n)!))
+}
+
+/**
+ * The password for a connection from the password file (PGPASSFILE, else ~/.pgpass), the first
+ * line whose host, port, database and user match (`*` matches anything). As in libpq, the file
+ * is ignored when group or others can read it, and a socket directory matches "localhost".
+ */
+export function pgpassPassword(
+  target: { host?: string; port?: number; user?: string; database?: string },
+  { env, home }: NativeContext,
+): { password: string; source: string } | undefined {
+  const file = pgpass.getFileName({ PGPASSFILE: env.PGPASSFILE, HOME: home, APPDATA: env.APPDATA })
+  let text: string
+  try {
+    const stat = statSync(file)
+    if (!stat.isFile() || (!pgpass.isWin && (stat.mode & 0o077) !== 0)) return undefined
+    text = readFileSync(file, 'utf8')
+  } catch {
+    return undefined
+  }
+  const host = target.host === undefined || target.host.startsWith('/') ? 'localhost' : target.host
+  const connInfo = {
+    host,
+    port: target.port ?? 5432,
+    user: target.user,
+    database: target.database ?? target.user,
+  }
+  const lines = text.split(/\r?\n/)
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!
+    if (line.trimStart().startsWith('#')) continue
+    const entry = pgpass.parseLine(line)
+    if (entry && pgpass.isValidEntry(entry) && pgpass.match(connInfo, entry)) {
+      const where = env.PGPASSFILE ? `env PGPASSFILE ${file}` : file
+      return { password: entry.password, source: `pgpass ${where}:${i + 1}` }
+    }
+  }
+  return undefined
+}
+
+/** pg's ssl setting for an sslmode, the way pg reads PGSSLMODE. */
+export function sslFromMode(mode: string): unknown {
+  switch (mode.toLowerCase()) {
+    case 'disable':
+    case 'allow':
+    case 'false':
+      return false
+    case 'prefer':
+    case 'require':
+    case 'verify-ca':
+    case 'verify-full':
+    case 'true':
+      return true
+    case 'no-verify':
+      return { rejectUnauthorized: false }
+    default:
+      return mode
+  }
+}

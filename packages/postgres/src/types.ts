@@ -1,0 +1,332 @@
+import { createRequire } from 'node:module'
+import type { Decode, FieldInit, LogicalType } from '@sqlconn/core'
+import pg from 'pg'
+
+/** Something with pg's `getTypeParser(oid, format)`: `pg.types`, a `TypeOverrides`, the `types` option. */
+export interface TypeSource {
+  getTypeParser(oid: number, format?: string): (value: string) => unknown
+}
+
+/** A built-in type: its PostgreSQL name (`typname`, arrays as `name[]`) and logical type. */
+interface TypeInfo {
+  readonly name: string
+  readonly type: LogicalType
+}
+
+// oid, typname, logical type. Array types are listed by their element's oid below.
+const SCALARS: readonly (readonly [number, string, LogicalType])[] = [
+  [16, 'bool', 'bool'],
+  [17, 'bytea', 'binary'],
+  [18, 'char', 'utf8'],
+  [19, 'name', 'utf8'],
+  [20, 'int8', 'int64'],
+  [21, 'int2', 'int16'],
+  [23, 'int4', 'int32'],
+  [24, 'regproc', 'utf8'],
+  [25, 'text', 'utf8'],
+  [26, 'oid', 'uint32'],
+  [28, 'xid', 'utf8'],
+  [114, 'json', 'json'],
+  [142, 'xml', 'utf8'],
+  [600, 'point', 'unknown'],
+  [601, 'lseg', 'utf8'],
+  [602, 'path', 'utf8'],
+  [603, 'box', 'utf8'],
+  [604, 'polygon', 'utf8'],
+  [628, 'line', 'utf8'],
+  [650, 'cidr', 'utf8'],
+  [700, 'float4', 'float32'],
+  [701, 'float8', 'float64'],
+  [705, 'unknown', 'utf8'],
+  [718, 'circle', 'unknown'],
+  [774, 'macaddr8', 'utf8'],
+  [790, 'money', 'utf8'],
+  [829, 'macaddr', 'utf8'],
+  [869, 'inet', 'utf8'],
+  [1042, 'bpchar', 'utf8'],
+  [1043, 'varchar', 'utf8'],
+  [1082, 'date', 'date'],
+  [1083, 'time', 'time'],
+  [1114, 'timestamp', 'timestamp'],
+  [1184, 'timestamptz', 'timestamptz'],
+  [1186, 'interval', 'interval'],
+  [1266, 'timetz', 'time'],
+  [1560, 'bit', 'utf8'],
+  [1562, 'varbit', 'utf8'],
+  [1700, 'numeric', 'decimal'],
+  [1790, 'refcursor', 'utf8'],
+  [2205, 'regclass', 'utf8'],
+  [2206, 'regtype', 'utf8'],
+  [2249, 'record', 'utf8'],
+  [2278, 'void', 'utf8'],
+  [2950, 'uuid', 'uuid'],
+  [3614, 'tsvector', 'utf8'],
+  [3615, 'tsquery', 'utf8'],
+  [3802, 'jsonb', 'json'],
+  [3904, 'int4range', 'utf8'],
+  [3906, 'numrange', 'utf8'],
+  [3908, 'tsrange', 'utf8'],
+  [3910, 'tstzrange', 'utf8'],
+  [3912, 'daterange', 'utf8'],
+  [3926, 'int8range', 'utf8'],
+  [4072, 'jsonpath', 'utf8'],
+  [5069, 'xid8', 'utf8'],
+]
+
+// array oid, element oid
+const ARRAYS: readonly (readonly [number, number])[] = [
+  [1000, 16],
+  [1001, 17],
+  [1002, 18],
+  [1003, 19],
+  [1005, 21],
+  [1007, 23],
+  [1009, 25],
+  [1014, 1042],
+  [1015, 1043],
+  [1016, 20],
+  [1017, 600],
+  [1021, 700],
+  [1022, 701],
+  [1028, 26],
+  [1040, 829],
+  [1041, 869],
+  [651, 650],
+  [1115, 1114],
+  [1182, 1082],
+  [1183, 1083],
+  [1185, 1184],
+  [1187, 1186],
+  [1231, 1700],
+  [1270, 1266],
+  [199, 114],
+  [3807, 3802],
+  [2951, 2950],
+  [791, 790],
+  [143, 142],
+  [3905, 3904],
+  [3907, 3906],
+  [3909, 3908],
+  [3911, 3910],
+  [3913, 3912],
+  [3927, 3926],
+]
+
+const BUILTIN_TYPES = new Map<number, TypeInfo>()
+for (const [oid, name, type] of SCALARS) BUILTIN_TYPES.set(oid, { name, type })
+for (const [oid, elem] of ARRAYS) BUILTIN_TYPES.set(oid, { name: `${BUILTIN_TYPES.get(elem)!.name}[]`, type: 'list' })
+
+/** The built-in type behind an oid, or undefined for types created in the database (enums, extensions). */
+export function builtinType(oid: number): TypeInfo | undefined {
+  return BUILTIN_TYPES.get(oid)
+}
+
+/** Every built-in mapping, for the docs. */
+export function builtinTypes(): readonly (TypeInfo & { oid: number })[] {
+  return [...BUILTIN_TYPES].map(([oid, t]) => ({ oid, ...t }))
+}
+
+/** A type created in the database, as `pg_type` describes it. */
+export function databaseType(row: { typname: string; typcategory: string; elem: string | null }): TypeInfo {
+  if (row.typcategory === 'A' && row.elem) return { name: `${row.elem}[]`, type: 'list' }
+  // Enums, composites, ranges and extension types (citext, hstore, vector) read as pg's text.
+  return { name: row.typname, type: 'utf8' }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cheaper parsers for the values that cost most, used only while pg's own parser is in place.
+
+type Parser = (value: string) => unknown
+
+const JSON_OIDS = [114, 3802]
+const DATE_OIDS = [1082, 1114, 1184]
+
+/** pg-types' own text parsers, by oid, from the very module pg registered them from. */
+function loadBuiltinParsers(): Map<number, Parser> {
+  const out = new Map<number, Parser>()
+  try {
+    const fromPg = createRequire(createRequire(import.meta.url).resolve('pg'))
+    const textParsers = fromPg('pg-types/lib/textParsers') as {
+      init(register: (oid: number, p: Parser) => void): void
+    }
+    textParsers.init((oid, parser) => {
+      // json/jsonb are bound anew on every init(); they are recognised by behaviour below.
+      if (!JSON_OIDS.includes(oid)) out.set(oid, parser)
+    })
+  } catch {
+    // Another pg-types layout: the parsers in place when this module loaded count as pg's own.
+    for (const oid of [20, ...DATE_OIDS]) out.set(oid, pg.types.getTypeParser(oid, 'text') as Parser)
+  }
+  return out
+}
+
+const BUILTIN_PARSERS = loadBuiltinParsers()
+const NO_PARSE = (pg.types as unknown as TypeSource).getTypeParser(0x7fffffff, 'text')
+const JSON_PROBE = '{"n":12345678901234567890,"d":"2024-01-02T03:04:05Z","a":[1.5e300]}'
+
+/** True when `parser` is pg-types' JSON.parse (a user's json-bigint or reviver is not). */
+function isBuiltinJson(parser: Parser): boolean {
+  if (parser.name !== 'bound parse') return false
+  try {
+    const probe = parser(JSON_PROBE) as { n: unknown; d: unknown; a: unknown[] }
+    return (
+      Object.getPrototypeOf(probe) === Object.prototype &&
+      probe.n === Number('12345678901234567890') &&
+      probe.d === '2024-01-02T03:04:05Z' &&
+      probe.a[0] === 1.5e300
+    )
+  } catch {
+    return false
+  }
+}
+
+/** True when the parser for `oid` is pg's own default (so sqlconn may read the value more cheaply). */
+export function isDefaultParser(oid: number, parser: Parser): boolean {
+  if (JSON_OIDS.includes(oid)) return isBuiltinJson(parser)
+  return BUILTIN_PARSERS.get(oid) === parser
+}
+
+/** True when nothing parses `oid` (pg hands over the text as it came). */
+export function isUnparsed(parser: Parser): boolean {
+  return parser === NO_PARSE
+}
+
+function num(s: string, start: number, end: number): number {
+  let n = 0
+  for (let i = start; i < end; i++) {
+    const d = s.charCodeAt(i) - 48
+    if (d < 0 || d > 9) return -1
+    n = n * 10 + d
+  }
+  return n
+}
+
+/**
+ * Milliseconds since the epoch of PostgreSQL's ISO text for date, timestamp and timestamptz,
+ * computed exactly as postgres-date (pg's parser) builds its Date: zone-less values in local time,
+ * the fraction as `1000 * parseFloat(fraction)`. `undefined` for anything off the common layout
+ * (years before 100 or after 9999, BC, infinity, other DateStyles), which goes to pg's own parser.
+ */
+export function epochMs(s: string, withTime: boolean): number | undefined {
+  const len = s.length
+  if (len < 10 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45) return undefined
+  const year = num(s, 0, 4)
+  const month = num(s, 5, 7)
+  const day = num(s, 8, 10)
+  if (year < 100 || month < 0 || day < 0) return undefined
+  if (!withTime) return len === 10 ? new Date(year, month - 1, day).getTime() : undefined
+  if (len < 19 || s.charCodeAt(10) !== 32 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return undefined
+  const hour = num(s, 11, 13)
+  const minute = num(s, 14, 16)
+  const second = num(s, 17, 19)
+  if (hour < 0 || minute < 0 || second < 0) return undefined
+  let i = 19
+  let ms = 0
+  if (i < len && s.charCodeAt(i) === 46) {
+    let j = i + 1
+    while (j < len && s.charCodeAt(j) >= 48 && s.charCodeAt(j) <= 57) j++
+    if (j === i + 1) return undefined
+    ms = 1000 * Number.parseFloat(s.slice(i, j))
+    i = j
+  }
+  if (i === len) return new Date(year, month - 1, day, hour, minute, second, ms).getTime()
+  const sign = s.charCodeAt(i)
+  if (sign !== 43 && sign !== 45) return undefined
+  const zh = num(s, i + 1, i + 3)
+  if (zh < 0 || i + 3 > len) return undefined
+  let zm = 0
+  let zs = 0
+  let j = i + 3
+  if (j < len) {
+    if (s.charCodeAt(j) !== 58 || j + 3 > len) return undefined
+    zm = num(s, j + 1, j + 3)
+    if (zm < 0) return undefined
+    j += 3
+  }
+  if (j < len) {
+    if (s.charCodeAt(j) !== 58 || j + 3 > len) return undefined
+    zs = num(s, j + 1, j + 3)
+    if (zs < 0) return undefined
+    j += 3
+  }
+  if (j !== len) return undefined
+  const offset = (zh * 3600 + zm * 60 + zs) * 1000 * (sign === 45 ? -1 : 1)
+  return Date.UTC(year, month - 1, day, hour, minute, second, ms) - offset
+}
+
+const identity = (value: string): string => value
+
+/**
+ * The type parsers of one query. Where pg's default parser is in place it hands sqlconn a cheaper
+ * form with a `decode` (json text, epoch milliseconds, int8 text) that reads back as exactly pg's
+ * value; a parser the user set (`pg.types.setTypeParser`, the `types` option) is used as it is.
+ */
+export class QueryTypes implements TypeSource {
+  /** oids read in a cheaper form, with how they read back */
+  readonly decodes = new Map<number, Decode>()
+  /** set when a date value went to pg's own parser and came back as no Date (±Infinity) */
+  sawNonDate = false
+
+  constructor(readonly base: TypeSource) {}
+
+  getTypeParser(oid: number, format = 'text'): Parser {
+    const parser = this.base.getTypeParser(oid, format) as Parser
+    if (format !== 'text' || !isDefaultParser(oid, parser)) return parser
+    if (oid === 20) {
+      this.decodes.set(oid, 'int64-text')
+      return identity
+    }
+    if (oid === 114 || oid === 3802) {
+      this.decodes.set(oid, 'json')
+      return identity
+    }
+    if (oid === 1082 || oid === 1114 || oid === 1184) {
+      this.decodes.set(oid, 'epoch-ms')
+      const withTime = oid !== 1082
+      return (value) => {
+        const ms = epochMs(value, withTime)
+        if (ms !== undefined) return ms
+        const v = parser(value)
+        if (v instanceof Date) return v.getTime()
+        this.sawNonDate = true
+        return v
+      }
+    }
+    return parser
+  }
+}
+
+/** pg's field description, as much of it as sqlconn reads. */
+export interface PgField {
+  readonly name: string
+  readonly dataTypeID: number
+}
+
+/**
+ * The columns of a result and how their values read back. When a date column met a value pg gives
+ * as no Date (infinity), that column is rewritten to pg's own values and read without a decode.
+ */
+export function fieldsFor(
+  fields: readonly PgField[],
+  types: QueryTypes,
+  names: ReadonlyMap<number, TypeInfo>,
+  rows: unknown[][],
+): FieldInit[] {
+  return fields.map((f, j) => {
+    const info = names.get(f.dataTypeID) ?? builtinType(f.dataTypeID)
+    let decode = types.decodes.get(f.dataTypeID)
+    if (decode === 'epoch-ms' && types.sawNonDate) {
+      for (const row of rows) {
+        const v = row[j]
+        if (typeof v === 'number' && !(v === Number.POSITIVE_INFINITY || v === Number.NEGATIVE_INFINITY)) {
+          row[j] = new Date(v)
+        }
+      }
+      decode = undefined
+    }
+    const unparsed = isUnparsed(types.base.getTypeParser(f.dataTypeID, 'text') as Parser)
+    // A type pg has no parser for and sqlconn cannot name still reads as text.
+    const type = info?.type ?? (unparsed ? 'utf8' : undefined)
+    return { name: f.name, type, dbType: info?.name, decode }
+  })
+}

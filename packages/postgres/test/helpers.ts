@@ -1,0 +1,106 @@
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { closeAll } from '@sqlconn/core'
+import pg from 'pg'
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest'
+import { PostgresConnection } from '../src/index.js'
+
+/** The test server. An unreachable server fails the tests that need it; nothing is skipped. */
+export const TEST_URL = process.env.SQLCONN_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+
+/** Runs one statement on a short-lived client of its own (outside any connection under test). */
+export async function admin<R extends pg.QueryResultRow = pg.QueryResultRow>(
+  text: string,
+  values: unknown[] = [],
+): Promise<R[]> {
+  const client = new pg.Client({ connectionString: TEST_URL, connectionTimeoutMillis: 5000 })
+  await client.connect()
+  try {
+    return (await client.query<R>(text, values)).rows
+  } finally {
+    await client.end()
+  }
+}
+
+/** Terminates every backend with this application_name and waits until they are gone. */
+export async function terminate(applicationName: string): Promise<number> {
+  const rows = await admin<{ pid: number }>(
+    `select pid from pg_stat_activity where application_name = $1 and pid <> pg_backend_pid()`,
+    [applicationName],
+  )
+  await admin(`select pg_terminate_backend(pid, 5000) from unnest($1::int[]) as pid`, [rows.map((r) => r.pid)])
+  return rows.length
+}
+
+/**
+ * A schema of this test file's own (`sqlconn_<random>`), created before its tests and dropped
+ * with everything in it afterwards, so runs never collide.
+ */
+export function useSchema(): { readonly name: string } {
+  const name = `sqlconn_${Math.random().toString(36).slice(2, 10)}`
+  beforeAll(async () => {
+    await admin(`create schema ${name}`)
+  })
+  afterAll(async () => {
+    await closeAll()
+    await admin(`drop schema if exists ${name} cascade`)
+  })
+  return { name }
+}
+
+let counter = 0
+
+/** A connection to the test database whose search_path is `schema`, with a unique application_name. */
+export function open(schema: string, options: Record<string, unknown> = {}): PostgresConnection {
+  return new PostgresConnection('test', {
+    url: TEST_URL,
+    options: `-c search_path=${schema}`,
+    application_name: `${schema}_${++counter}`,
+    retry: { initialDelay: 5, maxDelay: 20 },
+    ...options,
+  })
+}
+
+/**
+ * Gives each test its own working directory and HOME (so no real ~/.sqlconn, ~/.pgpass or
+ * ~/.pg_service.conf is read) and restores them, and the variables listed, afterwards.
+ */
+export function useSandbox(variables: readonly string[] = []): {
+  dir: () => string
+  write: (file: string, text: string, mode?: number) => string
+} {
+  let dir = ''
+  const names = ['HOME', 'SQLCONN_SECRETS_FILE', 'DATABASE_URL', ...variables]
+  let saved: Record<string, string | undefined> = {}
+  let cwd = ''
+  beforeEach(() => {
+    saved = Object.fromEntries(names.map((n) => [n, process.env[n]]))
+    cwd = process.cwd()
+    dir = mkdtempSync(path.join(tmpdir(), 'sqlconn-pg-test-'))
+    mkdirSync(path.join(dir, 'home'))
+    mkdirSync(path.join(dir, 'project'))
+    for (const n of names) delete process.env[n]
+    process.env.HOME = path.join(dir, 'home')
+    process.chdir(path.join(dir, 'project'))
+  })
+  afterEach(async () => {
+    await closeAll()
+    process.chdir(cwd)
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k]
+      else process.env[k] = v
+    }
+    rmSync(dir, { recursive: true, force: true })
+  })
+  return {
+    dir: () => dir,
+    write(file: string, text: string, mode = 0o600) {
+      const full = path.resolve(dir, file)
+      mkdirSync(path.dirname(full), { recursive: true })
+      writeFileSync(full, text)
+      chmodSync(full, mode)
+      return full
+    },
+  }
+}

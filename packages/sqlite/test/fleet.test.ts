@@ -1,0 +1,120 @@
+import { execFileSync } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
+import { existsSync, readFileSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createClient } from '@keyv/redis'
+import { closeAll, connection, type SqlConnection } from '@sqlconn/core'
+import Database from 'better-sqlite3'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { useSandbox } from './helpers.js'
+
+const REDIS_URL = process.env.SQLCONN_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
+const worker = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'fleet-worker.mjs')
+const redis = createClient({ url: REDIS_URL })
+const box = useSandbox()
+
+beforeAll(async () => {
+  await redis.connect()
+})
+
+afterAll(async () => {
+  const keys = await redis.keys('sqlconn-fleet-*')
+  if (keys.length) await redis.del(keys)
+  redis.destroy()
+})
+
+function seed(file: string): void {
+  const db = new Database(file)
+  db.exec('create table items (id integer); insert into items values (1), (2), (3)')
+  db.close()
+}
+
+describe('a query cache shared through Redis', () => {
+  it('lets a second app server read what the first one cached, the database running once', () => {
+    const db = path.join(box.dir(), 'fleet.db')
+    const log = path.join(box.dir(), 'executions.log')
+    seed(db)
+    const env = {
+      ...process.env,
+      FLEET_DB: db,
+      FLEET_LOG: log,
+      FLEET_REDIS: REDIS_URL,
+      FLEET_NAMESPACE: `sqlconn-fleet-${randomUUID().slice(0, 8)}`,
+    }
+    const run = () =>
+      JSON.parse(execFileSync(process.execPath, [worker], { env, encoding: 'utf8', timeout: 30_000 }).trim())
+    expect(run()).toEqual({ cached: false, n: 3 })
+    expect(run()).toEqual({ cached: true, n: 3 })
+    expect(readFileSync(log, 'utf8').trim().split('\n')).toHaveLength(1)
+  })
+
+  it('takes the Redis URL from [connections.<name>.cache] in the secrets file', async () => {
+    const ns = `sqlconn-fleet-${randomUUID().slice(0, 8)}`
+    box.write(
+      'project/.sqlconn/secrets.toml',
+      `[connections.shop]\ntype = "sqlite"\nfilename = "shop.db"\n\n[connections.shop.cache]\nurl = "${REDIS_URL}"\nnamespace = "${ns}"\nttl = "1m"\n`,
+    )
+    const conn = await connection<SqlConnection>('shop')
+    await conn.query('select 1 as one')
+    const keys = await redis.keys(`${ns}:*`)
+    expect(keys).toHaveLength(1)
+    const pttl = await redis.pTTL(keys[0]!)
+    expect(pttl).toBeGreaterThan(50_000)
+    expect(pttl).toBeLessThanOrEqual(60_000)
+    await closeAll()
+  })
+
+  it('uses the top-level [cache] table for every connection', async () => {
+    const ns = `sqlconn-fleet-${randomUUID().slice(0, 8)}`
+    box.write(
+      'project/.sqlconn/secrets.toml',
+      `[cache]\nurl = "${REDIS_URL}"\nnamespace = "${ns}"\n\n[connections.a]\ntype = "sqlite"\nfilename = "a.db"\n`,
+    )
+    const conn = await connection<SqlConnection>('a')
+    await conn.query('select 2 as two')
+    expect(await redis.keys(`${ns}:*`)).toHaveLength(1)
+  })
+
+  it('clears one connection’s results for every server', async () => {
+    const ns = `sqlconn-fleet-${randomUUID().slice(0, 8)}`
+    const cache = { url: REDIS_URL, namespace: ns }
+    const a = await connection<SqlConnection>('sqlite', { filename: 'a.db', cache })
+    const b = await connection<SqlConnection>('sqlite', { filename: 'b.db', cache })
+    await a.query('select 1 as x')
+    await a.query('select 2 as x')
+    await b.query('select 1 as x')
+    await a.clearCache()
+    expect(await redis.keys(`${ns}:*`)).toHaveLength(1)
+    await b.clearCache('select 1 as x')
+    expect(await redis.keys(`${ns}:*`)).toHaveLength(0)
+  })
+
+  it('rejects an unknown cache option with a did-you-mean', async () => {
+    box.write(
+      'project/.sqlconn/secrets.toml',
+      '[connections.c]\ntype = "sqlite"\nfilename = "c.db"\n[connections.c.cache]\nttl_seconds = 5\n',
+    )
+    const conn = await connection<SqlConnection>('c')
+    await expect(conn.query('select 1')).rejects.toMatchObject({ code: 'UNKNOWN_OPTION' })
+  })
+
+  it('reports cache stats and keeps the password of the Redis URL out of errors', async () => {
+    const errors: string[] = []
+    const conn = await connection<SqlConnection>('sqlite', {
+      filename: 'down.db',
+      cache: {
+        url: 'redis://user:s3cr3t-pw@127.0.0.1:1',
+        timeout: 100,
+        breaker: { threshold: 1, halfOpenAfter: 60_000 },
+      },
+    })
+    conn.on('cacheError', ({ error }) => errors.push(String((error as Error).message)))
+    const t = await conn.query('select 7 as seven')
+    expect(t.get(0)).toEqual({ seven: 7 })
+    expect(conn.cacheStats).toMatchObject({ misses: 1, breaker: 'open' })
+    expect(errors.length).toBeGreaterThan(0)
+    for (const e of errors) expect(e).not.toContain('s3cr3t-pw')
+    expect(existsSync('down.db')).toBe(true)
+  })
+})
