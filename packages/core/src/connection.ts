@@ -114,14 +114,16 @@ export abstract class BaseConnection<Raw = unknown> {
       for (const [k, v] of Object.entries(section.values)) {
         if (!(RESERVED_OPTIONS as readonly string[]).includes(k)) sectionValues[k] = v
       }
-      this.#config = resolveConfig(
-        cls.options,
-        [
-          { kind: 'kwargs', values: this.#kwargs },
-          { kind: 'secrets', values: sectionValues, origins: section.origins },
-          cls.nativeConfig({ env: process.env, home: homedir(), cwd: process.cwd() }),
-        ],
-        { connectionName: this.name, typeName: cls.typeName },
+      this.#config = this.refineConfig(
+        resolveConfig(
+          cls.options,
+          [
+            { kind: 'kwargs', values: this.#kwargs },
+            { kind: 'secrets', values: sectionValues, origins: section.origins },
+            cls.nativeConfig({ env: process.env, home: homedir(), cwd: process.cwd() }),
+          ],
+          { connectionName: this.name, typeName: cls.typeName },
+        ),
       )
     }
     return this.#config
@@ -249,6 +251,14 @@ export abstract class BaseConnection<Raw = unknown> {
         // A stale handle often fails to close; it is dropped either way.
       }
     }
+  }
+
+  /**
+   * Adjusts the resolved config once every source is known, keeping each value's source: split a
+   * URL into the options it stands for, look up a password file for the final host and user.
+   */
+  protected refineConfig(config: ResolvedConfig): ResolvedConfig {
+    return config
   }
 
   /** Called when this connection's secrets section changed; subclasses drop what they built from it. */

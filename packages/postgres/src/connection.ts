@@ -42,22 +42,15 @@ export class PostgresConnection<DB = any> extends SqlConnection<pg.Pool, DB> {
   /** Errors pg reported on idle clients (the pool drops such clients itself). */
   idleErrors = 0
 
-  #resolved: ResolvedConfig | undefined
-  #effective: ResolvedConfig | undefined
   /** Names of types created in the database (enums, extension types), by oid. */
   readonly #typeNames = new Map<number, { name: string; type: LogicalType }>()
 
   /**
-   * The resolved parameters as pg receives them, each with its source: a connection string's
-   * parts where they win, and a password found in ~/.pgpass. Secrets are masked when printed.
+   * The parameters as pg receives them, each with its source: a connection string's parts where
+   * they win, and a password found in ~/.pgpass. Secrets are masked when printed.
    */
-  override get config(): ResolvedConfig {
-    const resolved = super.config
-    if (resolved !== this.#resolved || !this.#effective) {
-      this.#effective = effectiveConfig(resolved, { env: process.env, home: homedir(), cwd: process.cwd() })
-      this.#resolved = resolved
-    }
-    return this.#effective
+  protected override refineConfig(resolved: ResolvedConfig): ResolvedConfig {
+    return effectiveConfig(resolved, { env: process.env, home: homedir(), cwd: process.cwd() })
   }
 
   protected override connect(config: ResolvedConfig): pg.Pool {
