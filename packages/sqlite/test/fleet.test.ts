@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
@@ -46,6 +46,36 @@ describe('a query cache shared through Redis', () => {
       JSON.parse(execFileSync(process.execPath, [worker], { env, encoding: 'utf8', timeout: 30_000 }).trim())
     expect(run()).toEqual({ cached: false, n: 3 })
     expect(run()).toEqual({ cached: true, n: 3 })
+    expect(readFileSync(log, 'utf8').trim().split('\n')).toHaveLength(1)
+  })
+
+  it('lets servers missing the same result at once run the query once', async () => {
+    const db = path.join(box.dir(), 'fleet.db')
+    const log = path.join(box.dir(), 'executions.log')
+    seed(db)
+    const env = {
+      ...process.env,
+      FLEET_DB: db,
+      FLEET_LOG: log,
+      FLEET_REDIS: REDIS_URL,
+      FLEET_NAMESPACE: `sqlconn-fleet-${randomUUID().slice(0, 8)}`,
+      FLEET_SLOW_MS: '1500',
+    }
+    const start = () =>
+      new Promise<{ cached: boolean; n: number }>((resolve, reject) => {
+        const child = spawn(process.execPath, [worker], { env, stdio: ['ignore', 'pipe', 'inherit'] })
+        let out = ''
+        child.stdout.on('data', (d) => {
+          out += d
+        })
+        child.on('error', reject)
+        child.on('exit', (code) =>
+          code === 0 ? resolve(JSON.parse(out.trim())) : reject(new Error(`worker exited ${code}`)),
+        )
+      })
+    const results = await Promise.all([start(), start(), start()])
+    expect(results.map((r) => r.n)).toEqual([3, 3, 3])
+    expect(results.filter((r) => r.cached)).toHaveLength(2)
     expect(readFileSync(log, 'utf8').trim().split('\n')).toHaveLength(1)
   })
 

@@ -1,4 +1,4 @@
-import { createHash, hash } from 'node:crypto'
+import { createHash, hash, randomUUID } from 'node:crypto'
 import { serialize } from 'node:v8'
 import {
   BrokenCircuitError,
@@ -18,7 +18,7 @@ import { ConfigError, OptionalDependencyError } from '../errors.js'
 import { didYouMean } from '../options.js'
 import { decodeTable, encodeTable, estimateBytes } from '../table/codec.js'
 import type { RowTable } from '../table/table.js'
-import { acquireRedisStore, deleteByPrefix, MemoryStore, releaseRedisStore } from './stores.js'
+import { acquireRedisStore, deleteByPrefix, MemoryStore, RedisBytesStore, releaseRedisStore } from './stores.js'
 
 /** Query-cache settings: `cache` in connection options, `[connections.<name>.cache]` or `[cache]` in secrets. */
 export interface CacheOptions {
@@ -46,6 +46,11 @@ export interface CacheOptions {
   breaker?: { threshold?: number; halfOpenAfter?: number } | false
   /** Serve an expired result for this long while one refresh runs in the background. */
   staleWhileRevalidate?: Duration
+  /**
+   * Across app servers sharing Redis, let one run a query the others are missing while they wait
+   * for its result (default on with `url`): `wait` bounds the wait, `ttl` the lock's life.
+   */
+  lock?: boolean | { wait?: Duration; ttl?: Duration }
   /**
    * Whether tables are encoded to bytes. Defaults to false for in-memory Map-like stores (the table
    * object itself is kept) and true for every other store.
@@ -84,6 +89,7 @@ const CACHE_KEYS = [
   'breaker',
   'staleWhileRevalidate',
   'serialize',
+  'lock',
 ]
 
 /** Checks cache settings from code or a secrets file: unknown keys get a did-you-mean. */
@@ -299,19 +305,85 @@ export class QueryCache {
     }
     const again = inflight.get(key)
     if (again) return { table: await again, hit: true }
-    this.stats.misses++
-    return { table: await this.#runAndStore(key, ttlMs, run), hit: false }
+    return this.#runAndStore(key, ttlMs, run, true)
   }
 
-  async #runAndStore(key: string, ttlMs: number | undefined, run: () => Promise<RowTable>): Promise<RowTable> {
-    const p = run()
+  /**
+   * Cross-process single flight: when another server holds the lock for `key`, wait for the result
+   * it is computing. Returns undefined when this server should run the query itself (it took the
+   * lock, locking is off or failing, or the wait ran out).
+   */
+  async #waitForOtherServer(key: string): Promise<MemoryEntry | undefined> {
+    const lock = this.#options.lock ?? true
+    if (lock === false) return undefined
+    const { store } = await this.#storeOrUndefined()
+    if (!(store instanceof RedisBytesStore)) return undefined
+    const settings = typeof lock === 'object' ? lock : {}
+    const lockTtl = toMilliseconds(settings.ttl, 'cache.lock.ttl') ?? 30_000
+    const wait = toMilliseconds(settings.wait, 'cache.lock.wait') ?? 10_000
+    const token = randomUUID()
+    const taken = await this.#safe(() => store.lock(key, token, lockTtl))
+    if (taken !== false) {
+      // Ours (or Redis failed: run the query rather than wait on a store that is down).
+      if (taken) this.#locks.set(key, token)
+      return undefined
+    }
+    const deadline = Date.now() + wait
+    for (let delay = 20; Date.now() < deadline; delay = Math.min(delay * 2, 250)) {
+      await new Promise((r) => setTimeout(r, delay))
+      const entry = await this.#get(key)
+      if (entry) return entry
+      // The holder finished without storing (failed, too large) or died: stop waiting.
+      if ((await this.#safe(() => store.locked(key))) !== true) return undefined
+    }
+    return undefined
+  }
+
+  readonly #locks = new Map<string, string>()
+
+  async #storeOrUndefined(): Promise<{ store: unknown }> {
+    try {
+      return await this.#store()
+    } catch {
+      return { store: undefined }
+    }
+  }
+
+  /**
+   * Runs the query once for every caller in this process (the in-flight promise is registered
+   * before any await) and, with `shareAcrossServers`, first waits for a server already running it.
+   */
+  async #runAndStore(
+    key: string,
+    ttlMs: number | undefined,
+    run: () => Promise<RowTable>,
+    shareAcrossServers = false,
+  ): Promise<{ table: RowTable; hit: boolean }> {
+    let hit = false
+    const p = (async () => {
+      const shared = shareAcrossServers ? await this.#waitForOtherServer(key) : undefined
+      if (shared) {
+        hit = true
+        return shared.table
+      }
+      const table = await run()
+      await this.#set(key, table, ttlMs ?? this.defaultTtl)
+      return table
+    })()
     inflight.set(key, p)
     try {
       const table = await p
-      await this.#set(key, table, ttlMs ?? this.defaultTtl)
-      return table
+      if (hit) this.stats.hits++
+      else if (shareAcrossServers) this.stats.misses++
+      return { table, hit }
     } finally {
       inflight.delete(key)
+      const token = this.#locks.get(key)
+      if (token) {
+        this.#locks.delete(key)
+        const { store } = await this.#storeOrUndefined()
+        if (store instanceof RedisBytesStore) await this.#safe(() => store.unlock(key, token))
+      }
     }
   }
 

@@ -1,7 +1,6 @@
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
-import type { KeyvStoreAdapter } from 'keyv'
 import { LRUCache } from 'lru-cache'
 import { OptionalDependencyError } from '../errors.js'
 import { maskUrlPasswords } from '../options.js'
@@ -47,8 +46,14 @@ export class MemoryStore {
 interface RedisLike {
   scanIterator(options: { MATCH: string; COUNT: number }): AsyncIterable<string[] | string>
   unlink(keys: string[]): Promise<number>
+  set(key: string, value: string, options: { NX: true; PX: number }): Promise<string | null>
+  exists(key: string): Promise<number>
+  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>
   isOpen?: boolean
 }
+
+// Deletes the lock only if it is still ours (it may have expired and been taken by another server).
+const UNLOCK = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
 
 /** The surface of @keyv/redis's KeyvRedis that sqlconn uses. */
 interface KeyvRedisLike {
@@ -88,6 +93,27 @@ export class RedisBytesStore {
 
   async clear(): Promise<void> {
     await this.redis.clear()
+  }
+
+  /**
+   * Takes the lock that lets one app server run a query that several are missing. True when taken;
+   * it expires after `ttlMs` in case its holder dies.
+   */
+  async lock(key: string, token: string, ttlMs: number): Promise<boolean> {
+    const client = await this.getClient()
+    return (await client.set(`${key}:lock`, token, { NX: true, PX: ttlMs })) === 'OK'
+  }
+
+  /** Releases a lock taken with `lock`, if it is still held with `token`. */
+  async unlock(key: string, token: string): Promise<void> {
+    const client = await this.getClient()
+    await client.eval(UNLOCK, { keys: [`${key}:lock`], arguments: [token] })
+  }
+
+  /** Whether another server still holds the lock for `key`. */
+  async locked(key: string): Promise<boolean> {
+    const client = await this.getClient()
+    return (await client.exists(`${key}:lock`)) === 1
   }
 
   /** The connected client, for listing keys (its replies are strings). */
