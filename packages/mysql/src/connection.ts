@@ -1,0 +1,256 @@
+import { existsSync } from 'node:fs'
+import { homedir } from 'node:os'
+import path from 'node:path'
+import {
+  type CompiledSql,
+  ConfigError,
+  type ConfigLayer,
+  type NativeContext,
+  type OptionSpec,
+  ResolvedConfig,
+  type ResolvedOption,
+  type RowTable,
+  SqlConnection,
+} from '@sqlconn/core'
+import { MysqlDialect, type MysqlPool } from 'kysely'
+import { createPool, type Pool, type PoolConnection } from 'mysql2'
+import { nativeLayer, sourceRank } from './native.js'
+import { MYSQL_OPTIONS, RESULT_OPTIONS } from './options.js'
+import { type PoolOptions, poolOptions } from './pool-options.js'
+import { destroyConnection, getConnection, queryTable, type Reader, ResultReader } from './read.js'
+import { isTransientMysqlError } from './transient.js'
+
+const ignore = () => {}
+const POOL_END_TIMEOUT_MS = 2000
+
+/**
+ * MySQL and MariaDB on mysql2. `raw` is mysql2's (callback) `Pool`; `db` is Kysely's MysqlDialect
+ * on the same pool. Option names, defaults and values are mysql2's.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: Kysely's own default for an untyped database
+export class MysqlConnection<DB = any> extends SqlConnection<Pool, DB> {
+  static override readonly typeName: string = 'mysql'
+
+  static override readonly options: readonly OptionSpec[] = MYSQL_OPTIONS
+
+  /** DATABASE_URL (mysql://), the [client] section of the option files, MYSQL_* variables, USER. */
+  static override nativeConfig(context: NativeContext): ConfigLayer {
+    return nativeLayer(context)
+  }
+
+  protected override backslashEscapes = true
+
+  #poolOptions: PoolOptions | undefined
+  #reader: Reader | undefined
+
+  /**
+   * With `defaultsFile` (from code or secrets), that file's [client] section replaces the other
+   * option files, as the mysql client's --defaults-file.
+   */
+  protected override refineConfig(base: ResolvedConfig): ResolvedConfig {
+    this.#poolOptions = undefined
+    this.#reader = undefined
+    return withDefaultsFile(base, this.connectionClass.options)
+  }
+
+  /**
+   * What mysql2's `createPool` receives (the password included): a `uri` merged with the separate
+   * options by precedence, a socket from the option files only for localhost.
+   */
+  get poolOptions(): Readonly<PoolOptions> {
+    const config = this.config
+    this.#poolOptions ??= poolOptions(config)
+    return this.#poolOptions
+  }
+
+  protected override connect(): Pool {
+    const pool = createPool({ ...this.poolOptions } as Parameters<typeof createPool>[0])
+    // An idle connection the server closes emits 'error'; without a listener that would crash the process.
+    pool.on('connection', (conn) => conn.on('error', ignore))
+    ;(pool as unknown as NodeJS.EventEmitter).on('error', ignore)
+    return pool
+  }
+
+  /** Ends the pool; a pool whose connections are dead may never call back, so the wait is bounded. */
+  protected override disconnect(raw: Pool): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, POOL_END_TIMEOUT_MS)
+      timer.unref()
+      try {
+        raw.end(() => {
+          clearTimeout(timer)
+          resolve()
+        })
+      } catch {
+        clearTimeout(timer)
+        resolve()
+      }
+    })
+  }
+
+  protected override createDialect(raw: Pool): MysqlDialect {
+    return new MysqlDialect({ pool: raw as unknown as MysqlPool })
+  }
+
+  /** The server, database and user (never the password) and every option that changes the values read. */
+  protected override cacheIdentity(): Record<string, unknown> {
+    const o = this.poolOptions
+    const identity: Record<string, unknown> = o.socketPath
+      ? { socketPath: o.socketPath }
+      : { host: o.host ?? 'localhost', port: o.port ?? 3306 }
+    identity.database = o.database
+    identity.user = o.user
+    for (const name of RESULT_OPTIONS) identity[name] = o[name]
+    return identity
+  }
+
+  protected override onReset(): void {
+    super.onReset()
+    this.#poolOptions = undefined
+    this.#reader = undefined
+  }
+
+  /**
+   * mysql2's text protocol (`pool.query`), as Kysely uses it: one round trip, values escaped by
+   * mysql2, any statement. Rows come as arrays (`rowsAsArray`) and go straight into the table.
+   */
+  protected override execute(query: CompiledSql, options: { signal?: AbortSignal }): Promise<RowTable> {
+    return queryTable(this.raw, query.sql, query.parameters, this.#readOptions(), options.signal)
+  }
+
+  /**
+   * mysql2's streaming read on one pool connection: rows go into a chunk as they arrive, and the
+   * connection is paused (`connection.pause()`, what mysql2's `.stream()` does) while a full chunk
+   * waits for the loop. Leaving the loop early, or an error, destroys the connection if its result
+   * is still being read (the pool then opens a fresh one) and releases it otherwise.
+   */
+  protected override async *executeStream(
+    query: CompiledSql,
+    chunkSize: number,
+    signal?: AbortSignal,
+  ): AsyncIterable<RowTable> {
+    signal?.throwIfAborted()
+    const conn: PoolConnection = await getConnection(this.raw)
+    const ready: RowTable[] = []
+    let done = false
+    let failure: { error: unknown } | undefined
+    let wake: (() => void) | undefined
+    const notify = () => {
+      const w = wake
+      wake = undefined
+      w?.()
+    }
+    const reader = new ResultReader(this.#readOptions(), chunkSize, (table) => {
+      ready.push(table)
+      conn.pause()
+      notify()
+    })
+    const fail = (error: unknown) => {
+      failure ??= { error }
+      notify()
+    }
+    const onAbort = () => fail(signal!.reason)
+    // mysql2 reports a connection dying under an event-style query on the connection only.
+    const onConnectionError = (error: unknown) => {
+      broken = true
+      fail(error)
+    }
+    let broken = false
+    signal?.addEventListener('abort', onAbort, { once: true })
+    conn.on('error', onConnectionError)
+    try {
+      const q = conn.query({ sql: query.sql, values: query.parameters as unknown[], rowsAsArray: true })
+      reader.attach(q)
+      q.on('error', (error: unknown) => {
+        if (isTransientMysqlError(error)) broken = true
+        fail(error)
+      })
+      q.on('end', () => {
+        if (!failure) {
+          const last = reader.finish()
+          if (last) ready.push(last)
+        }
+        done = true
+        notify()
+      })
+    } catch (error) {
+      onConnectionError(error)
+    }
+    try {
+      for (;;) {
+        if (failure) throw failure.error
+        const chunk = ready.shift()
+        if (chunk) {
+          // Read the next chunk while this one is being used.
+          if (ready.length === 0 && !done) conn.resume()
+          yield chunk
+          continue
+        }
+        if (done) return
+        await new Promise<void>((resolve) => {
+          wake = resolve
+        })
+      }
+    } finally {
+      signal?.removeEventListener('abort', onAbort)
+      conn.off('error', onConnectionError)
+      // A connection still reading its result, or broken, is destroyed; the pool opens a fresh one.
+      if (!done || broken) destroyConnection(conn)
+      else conn.release()
+    }
+  }
+
+  /** Lost and refused connections, a server shutting down or out of connections; never SQL errors. */
+  protected override isTransientError(error: unknown): boolean {
+    return isTransientMysqlError(error)
+  }
+
+  #readOptions(): Reader {
+    if (!this.#reader) {
+      const o = this.poolOptions
+      const typeCast = o.typeCast !== undefined
+      this.#reader = {
+        jsonAsText: !typeCast && !o.jsonStrings && !o.supportBigNumbers,
+        bigintAsText: !typeCast && o.supportBigNumbers === true && o.bigNumberStrings === true,
+      }
+    }
+    return this.#reader
+  }
+}
+
+/**
+ * Applies `defaultsFile`: values that came from the option files, environment variables or
+ * defaults are resolved again with that file in place of ~/.my.cnf and /etc/mysql/my.cnf. Values
+ * from code and secrets are kept.
+ */
+function withDefaultsFile(base: ResolvedConfig, specs: readonly OptionSpec[]): ResolvedConfig {
+  const file = base.get<string>('defaultsFile')
+  if (file === undefined) return base
+  const context = { env: process.env, home: homedir(), cwd: process.cwd() }
+  const layer = nativeLayer(context, { defaultsFile: file })
+  const origins = layer.origins ?? {}
+  if (!Object.values(origins).some((o) => o.startsWith('option file'))) {
+    if (!existsSync(path.resolve(context.cwd, file))) {
+      throw new ConfigError(
+        'INVALID_OPTION',
+        'defaultsFile',
+        `defaultsFile "${file}" (from ${base.source('defaultsFile')}) does not exist.`,
+      )
+    }
+  }
+  const out: ResolvedOption[] = []
+  for (const spec of specs) {
+    const current = base.entries().find((e) => e.name === spec.name)
+    if (current && sourceRank(current.source) <= 1) {
+      out.push(current)
+      continue
+    }
+    const secret = spec.secret ?? false
+    if (layer.values[spec.name] !== undefined) {
+      out.push({ name: spec.name, value: layer.values[spec.name], source: origins[spec.name] ?? 'native', secret })
+    } else if (spec.default !== undefined) {
+      out.push({ name: spec.name, value: spec.default, source: 'default', secret })
+    }
+  }
+  return new ResolvedConfig(out)
+}

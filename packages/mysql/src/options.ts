@@ -1,0 +1,231 @@
+import type { OptionSpec } from '@sqlconn/core'
+
+/** The parts of a server address and login a `uri` can carry. */
+export const URI_PARTS = ['host', 'port', 'user', 'password', 'database'] as const
+
+/**
+ * Every option of a MySQL/MariaDB connection, declared once with mysql2's names, types and
+ * defaults. `url` is accepted for `uri`; `defaultsFile` is the one option that is not mysql2's
+ * (it is the mysql client's `--defaults-file`).
+ */
+export const MYSQL_OPTIONS: readonly OptionSpec[] = [
+  {
+    name: 'uri',
+    type: 'string',
+    aliases: ['url'],
+    description:
+      'mysql://user:password@host:port/database?option=value (mariadb:// too). Separate options given at the same or a higher precedence override its parts.',
+    native: ['DATABASE_URL (mysql:// and mariadb:// URLs)'],
+  },
+  {
+    name: 'host',
+    type: 'string',
+    default: 'localhost',
+    description: 'Server host name or IP address.',
+    native: ['option files [client] host', 'MYSQL_HOST'],
+  },
+  {
+    name: 'port',
+    type: 'number',
+    default: 3306,
+    description: 'Server TCP port.',
+    native: ['option files [client] port', 'MYSQL_TCP_PORT'],
+  },
+  {
+    name: 'socketPath',
+    type: 'string',
+    description:
+      'Unix socket (or Windows named pipe) to connect through instead of host and port. From option files and MYSQL_UNIX_PORT it is used only when the host is localhost.',
+    native: ['option files [client] socket', 'MYSQL_UNIX_PORT'],
+  },
+  {
+    name: 'user',
+    type: 'string',
+    description: 'User to log in as.',
+    native: ['option files [client] user', 'USER (the login name, as the mysql client does)'],
+  },
+  {
+    name: 'password',
+    type: 'string',
+    secret: true,
+    description: 'Password of the user.',
+    native: ['option files [client] password', 'MYSQL_PWD'],
+  },
+  {
+    name: 'database',
+    type: 'string',
+    description: 'Default database (schema) of the session.',
+    native: ['option files [client] database'],
+  },
+  {
+    name: 'defaultsFile',
+    type: 'string',
+    description:
+      "An option file to read instead of ~/.my.cnf and /etc/mysql/my.cnf, as the mysql client's --defaults-file: its [client] section.",
+  },
+  {
+    name: 'ssl',
+    type: 'any',
+    description: 'TLS: an object of tls.connect options ({ ca, rejectUnauthorized, ... }) or a profile name.',
+  },
+  {
+    name: 'connectionLimit',
+    type: 'number',
+    default: 10,
+    description: 'Most connections the pool opens at once.',
+  },
+  {
+    name: 'queueLimit',
+    type: 'number',
+    default: 0,
+    description: 'Most requests waiting for a free connection (0: no limit).',
+  },
+  {
+    name: 'waitForConnections',
+    type: 'boolean',
+    default: true,
+    description: 'Queue requests when every connection is busy, rather than failing at once.',
+  },
+  {
+    name: 'maxIdle',
+    type: 'number',
+    description: 'Most idle connections kept open (defaults to connectionLimit).',
+  },
+  {
+    name: 'idleTimeout',
+    type: 'number',
+    default: 60_000,
+    description: 'Milliseconds an idle connection is kept before it is closed.',
+  },
+  {
+    name: 'connectTimeout',
+    type: 'number',
+    default: 10_000,
+    description: 'Milliseconds to wait for the initial connection.',
+  },
+  {
+    name: 'enableKeepAlive',
+    type: 'boolean',
+    default: true,
+    description: 'TCP keep-alive on the sockets, so dead peers are noticed.',
+  },
+  {
+    name: 'keepAliveInitialDelay',
+    type: 'number',
+    default: 0,
+    description: 'Milliseconds of idleness before the first keep-alive probe.',
+  },
+  {
+    name: 'timezone',
+    type: 'string',
+    default: 'local',
+    description:
+      "Time zone of DATETIME/TIMESTAMP values: 'local', 'Z' or '+hh:mm'. Dates are built in it and sent in it.",
+  },
+  {
+    name: 'charset',
+    type: 'string',
+    default: 'UTF8MB4_UNICODE_CI',
+    description: 'Connection collation, e.g. UTF8MB4_UNICODE_CI.',
+  },
+  {
+    name: 'decimalNumbers',
+    type: 'boolean',
+    default: false,
+    description: 'Read DECIMAL values as numbers instead of exact strings.',
+  },
+  {
+    name: 'supportBigNumbers',
+    type: 'boolean',
+    default: false,
+    description: 'Read BIGINT values beyond 2^53 as strings (numbers otherwise, which can lose digits).',
+  },
+  {
+    name: 'bigNumberStrings',
+    type: 'boolean',
+    default: false,
+    description: 'With supportBigNumbers, read every BIGINT as a string.',
+  },
+  {
+    name: 'dateStrings',
+    type: 'any',
+    default: false,
+    description: "Read DATE/DATETIME/TIMESTAMP as strings: true, or a list such as ['DATE'].",
+  },
+  {
+    name: 'jsonStrings',
+    type: 'boolean',
+    default: false,
+    description: 'Read JSON values as their text instead of parsed values.',
+  },
+  {
+    name: 'typeCast',
+    type: 'any',
+    description: "mysql2's typeCast: a function (field, next) => value, or false for raw Buffers.",
+  },
+  {
+    name: 'multipleStatements',
+    type: 'boolean',
+    default: false,
+    description: 'Allow several statements in one query (a SQL-injection risk; query() returns the first result).',
+  },
+  {
+    name: 'flags',
+    type: 'any',
+    description: "Client capability flags to add or remove, e.g. ['-FOUND_ROWS'].",
+  },
+  {
+    name: 'localAddress',
+    type: 'string',
+    description: 'Local IP address to connect from.',
+  },
+  {
+    name: 'authPlugins',
+    type: 'object',
+    description: 'Authentication plugin handlers by name.',
+  },
+  {
+    name: 'enableCleartextPlugin',
+    type: 'boolean',
+    default: false,
+    description: 'Allow the mysql_clear_password plugin (only over TLS or a socket).',
+  },
+]
+
+/** Options that change the values a query returns, for the cache identity. */
+export const RESULT_OPTIONS = [
+  'timezone',
+  'charset',
+  'decimalNumbers',
+  'supportBigNumbers',
+  'bigNumberStrings',
+  'dateStrings',
+  'jsonStrings',
+  'typeCast',
+] as const
+
+/** Options handed to mysql2 as they are (the address and login are worked out separately). */
+export const PASSTHROUGH_OPTIONS = [
+  'ssl',
+  'connectionLimit',
+  'queueLimit',
+  'waitForConnections',
+  'maxIdle',
+  'idleTimeout',
+  'connectTimeout',
+  'enableKeepAlive',
+  'keepAliveInitialDelay',
+  'timezone',
+  'charset',
+  'decimalNumbers',
+  'supportBigNumbers',
+  'bigNumberStrings',
+  'dateStrings',
+  'jsonStrings',
+  'typeCast',
+  'multipleStatements',
+  'flags',
+  'localAddress',
+  'authPlugins',
+  'enableCleartextPlugin',
+] as const

@@ -1,0 +1,175 @@
+import { type RowTable, TableBuilder } from '@sqlconn/core'
+import type { Pool, PoolConnection, Query } from 'mysql2'
+import { isTransientMysqlError } from './transient.js'
+import { fieldInits, isJson, type MysqlField } from './types.js'
+
+/** How results are read, from the connection's options. */
+export interface Reader {
+  /**
+   * Read JSON columns as text and parse them when a value is read (core's `decode: 'json'`):
+   * the same values mysql2 builds, without a parsed object per row held in the table. Off when the
+   * user gave a typeCast, asked for jsonStrings, or supportBigNumbers (mysql2 then parses big
+   * numbers inside JSON its own way).
+   */
+  jsonAsText: boolean
+  /** BIGINT arrives as decimal text (supportBigNumbers + bigNumberStrings): kept in a BigInt64Array. */
+  bigintAsText: boolean
+}
+
+/** Rows a whole-result table starts with room for; it doubles as rows arrive (most results are small). */
+const INITIAL_CAPACITY = 32
+
+interface TypeCastField {
+  type: string
+  extendedFormat?: string
+  string(encoding?: string): string | null
+}
+
+/** mysql2's typeCast that reads JSON as its text and leaves every other column to mysql2. */
+function jsonAsText(field: TypeCastField, next: () => unknown): unknown {
+  return field.type === 'JSON' || field.extendedFormat === 'json' ? field.string('utf8') : next()
+}
+
+/**
+ * Reads the first result set of a mysql2 query into RowTables, row arrays straight into core's
+ * TableBuilder as they arrive (mysql2 keeps no array of rows when no callback is given, so a row
+ * array dies young). `onChunk` receives every `chunkSize` rows (streams); without it the whole
+ * result becomes one table.
+ */
+export class ResultReader {
+  #builder: TableBuilder | undefined
+  #fields: ReturnType<typeof fieldInits> | undefined
+  #resultIndex = -1
+  #sets = 0
+  readonly #reader: Reader
+  readonly #chunkSize: number
+  readonly #onChunk: ((table: RowTable) => void) | undefined
+
+  constructor(reader: Reader, chunkSize = INITIAL_CAPACITY, onChunk?: (table: RowTable) => void) {
+    this.#reader = reader
+    this.#chunkSize = chunkSize
+    this.#onChunk = onChunk
+  }
+
+  /** Wires the reader to a query's `fields` and `result` events. */
+  attach(query: Query): void {
+    query.on('fields', (fields?: MysqlField[]) => this.#onFields(query, fields))
+    query.on('result', (row: unknown, index?: number) => {
+      if (index !== this.#resultIndex || this.#builder === undefined) return
+      this.#builder.appendRow(row as unknown[])
+      if (this.#onChunk && this.#builder.numRows === this.#chunkSize) {
+        const table = this.#builder.finish()
+        this.#builder = new TableBuilder(this.#fields!, this.#chunkSize)
+        this.#onChunk(table)
+      }
+    })
+  }
+
+  /** The table read (empty for a statement without rows); for chunks, the last partial chunk or undefined. */
+  finish(): RowTable | undefined {
+    const builder = this.#builder
+    this.#builder = undefined
+    if (this.#onChunk) return builder && builder.numRows > 0 ? builder.finish() : undefined
+    // A statement without rows (an INSERT, a SET) gives an empty table.
+    return (builder ?? new TableBuilder([])).finish()
+  }
+
+  /** Stops reading rows (an aborted query drains into nothing). */
+  discard(): void {
+    this.#builder = undefined
+    this.#resultIndex = -2
+  }
+
+  #onFields(query: Query, fields: MysqlField[] | undefined): void {
+    const index = this.#sets++
+    // Statements without rows (OK packets) and result sets after the first are not read.
+    if (fields === undefined || this.#fields !== undefined || this.#resultIndex === -2) return
+    let jsonText = false
+    if (this.#reader.jsonAsText && fields.some(isJson)) {
+      // mysql2 compiles its row parser from `query.options` right after this event.
+      const options = (query as unknown as { options?: { typeCast?: unknown } }).options
+      if (options && typeof options === 'object' && (options.typeCast === undefined || options.typeCast === true)) {
+        options.typeCast = jsonAsText
+        jsonText = true
+      }
+    }
+    this.#fields = fieldInits(fields, { jsonAsText: jsonText, bigintAsText: this.#reader.bigintAsText })
+    this.#builder = new TableBuilder(this.#fields, this.#onChunk ? this.#chunkSize : INITIAL_CAPACITY)
+    this.#resultIndex = index
+  }
+}
+
+/**
+ * Runs one query on a pool connection and reads its first result set into a RowTable.
+ *
+ * mysql2 reports a connection that dies under an event-style query (no callback) on the
+ * connection, not on the query, so the connection's 'error' is listened to as well. A connection
+ * that failed is destroyed (the pool opens a fresh one); otherwise it is released when its result
+ * has been read.
+ */
+export async function queryTable(
+  pool: Pool,
+  sql: string,
+  values: readonly unknown[],
+  reader: Reader,
+  signal?: AbortSignal,
+): Promise<RowTable> {
+  signal?.throwIfAborted()
+  const conn = await getConnection(pool)
+  return new Promise((resolve, reject) => {
+    const result = new ResultReader(reader)
+    let settled = false
+    let queryError: unknown
+    const settle = (error: unknown, table?: RowTable) => {
+      if (settled) return
+      settled = true
+      signal?.removeEventListener('abort', onAbort)
+      if (error !== undefined) reject(error)
+      else resolve(table!)
+    }
+    const onAbort = () => {
+      result.discard()
+      settle(signal!.reason)
+    }
+    const onConnectionError = (error: unknown) => {
+      conn.off('error', onConnectionError)
+      destroyConnection(conn)
+      settle(error)
+    }
+    signal?.addEventListener('abort', onAbort, { once: true })
+    conn.on('error', onConnectionError)
+    let query: Query
+    try {
+      query = conn.query({ sql, values: values as unknown[], rowsAsArray: true })
+    } catch (error) {
+      onConnectionError(error)
+      return
+    }
+    result.attach(query)
+    query.on('error', (error: unknown) => {
+      queryError = error
+    })
+    query.on('end', () => {
+      conn.off('error', onConnectionError)
+      if (queryError !== undefined && isTransientMysqlError(queryError)) destroyConnection(conn)
+      else conn.release()
+      if (queryError !== undefined) settle(queryError)
+      else settle(undefined, result.finish())
+    })
+  })
+}
+
+/** A connection from the pool (the callback API Kysely's MysqlDialect uses too). */
+export function getConnection(pool: Pool): Promise<PoolConnection> {
+  return new Promise((resolve, reject) => pool.getConnection((err, conn) => (err ? reject(err) : resolve(conn))))
+}
+
+/**
+ * Takes a connection out of the pool and closes its socket. mysql2's `destroy()` only half-closes
+ * it (`socket.end()`): a server still sending a result to a paused reader would block on the
+ * write (for net_write_timeout) holding its locks, so the socket itself is destroyed too.
+ */
+export function destroyConnection(conn: PoolConnection): void {
+  conn.destroy()
+  ;(conn as unknown as { stream?: { destroy?: () => void } }).stream?.destroy?.()
+}

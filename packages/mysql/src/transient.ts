@@ -1,0 +1,38 @@
+/** Error codes a pool reset and a retry can cure: the connection or the server went away, or was busy. */
+export const TRANSIENT_CODES: ReadonlySet<string> = new Set([
+  'PROTOCOL_CONNECTION_LOST', // the server closed the connection (KILL, wait_timeout, restart)
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'ECONNRESET',
+  'ECONNREFUSED', // the server is restarting
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ER_SERVER_SHUTDOWN', // 1053: shutdown in progress
+  'ER_CON_COUNT_ERROR', // 1040: too many connections; backoff helps
+  'ER_CONNECTION_KILLED', // 1927 (MariaDB): this connection was killed
+  'ER_CLIENT_INTERACTION_TIMEOUT', // 4031 (MySQL 8): closed after wait_timeout
+])
+
+const TRANSIENT_MESSAGES = [
+  "Can't add new command when connection is in closed state",
+  "Can't write in closed state",
+  'Pool is closed.', // a read that started on a pool a concurrent reset just ended
+]
+
+/**
+ * True for errors a reset and retry can cure. mysql2 marks errors that left the connection
+ * unusable `fatal`; those are transient unless they are the server's own refusal (an `ER_*` code
+ * such as a wrong password or an unknown database, which another attempt would only repeat).
+ * SQL errors (syntax, missing table, constraint) are never transient.
+ */
+export function isTransientMysqlError(error: unknown): boolean {
+  if (error === null || typeof error !== 'object') return false
+  const e = error as { code?: unknown; fatal?: unknown; message?: unknown }
+  const code = typeof e.code === 'string' ? e.code : undefined
+  if (code && TRANSIENT_CODES.has(code)) return true
+  const message = typeof e.message === 'string' ? e.message : ''
+  if (TRANSIENT_MESSAGES.some((m) => message.startsWith(m))) return true
+  return e.fatal === true && !code?.startsWith('ER_')
+}

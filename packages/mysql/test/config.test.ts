@@ -1,0 +1,197 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { ConfigError, closeAll, connection, QueryError } from '@sqlconn/core'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { MysqlConnection } from '../src/index.js'
+import { TEST_URL, useDatabase } from './helpers.js'
+
+const database = useDatabase()
+
+const ENV = ['HOME', 'USER', 'LOGNAME', 'MYSQL_HOST', 'MYSQL_TCP_PORT', 'MYSQL_PWD', 'MYSQL_UNIX_PORT', 'DATABASE_URL']
+const saved: Record<string, string | undefined> = {}
+const cwd = process.cwd()
+let dir = ''
+
+/** Writes a file under the test's temporary directory and returns its path. */
+function write(file: string, text: string): string {
+  const full = path.resolve(dir, file)
+  mkdirSync(path.dirname(full), { recursive: true })
+  writeFileSync(full, text)
+  return full
+}
+
+// Each test gets an empty HOME (so no real ~/.my.cnf or ~/.sqlconn is read) and no MYSQL_* variables.
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'sqlconn-mysql-'))
+  for (const k of ENV) saved[k] = process.env[k]
+  for (const k of ENV) delete process.env[k]
+  process.env.HOME = path.join(dir, 'home')
+  mkdirSync(process.env.HOME)
+})
+afterEach(async () => {
+  await closeAll()
+  process.chdir(cwd)
+  for (const k of ENV) {
+    if (saved[k] === undefined) delete process.env[k]
+    else process.env[k] = saved[k]
+  }
+  rmSync(dir, { recursive: true, force: true })
+})
+
+const test = new URL(TEST_URL)
+
+describe('MySQL configuration and precedence', () => {
+  it('reads MYSQL_HOST, MYSQL_TCP_PORT, MYSQL_PWD and USER when nothing else gives them', () => {
+    Object.assign(process.env, {
+      MYSQL_HOST: 'db.internal',
+      MYSQL_TCP_PORT: '3310',
+      MYSQL_PWD: 'from-env',
+      USER: 'ann',
+    })
+    const conn = new MysqlConnection('t')
+    expect(conn.poolOptions).toMatchObject({ host: 'db.internal', port: 3310, password: 'from-env', user: 'ann' })
+    expect(conn.config.source('host')).toBe('env MYSQL_HOST')
+    expect(conn.config.source('port')).toBe('env MYSQL_TCP_PORT')
+    expect(conn.config.source('password')).toBe('env MYSQL_PWD')
+    expect(conn.config.source('user')).toBe('env USER')
+  })
+
+  it('lets options in code win over MYSQL_* variables', () => {
+    Object.assign(process.env, { MYSQL_HOST: 'db.internal', MYSQL_PWD: 'from-env' })
+    const conn = new MysqlConnection('t', { host: 'db.code', password: 'from-code' })
+    expect(conn.poolOptions).toMatchObject({ host: 'db.code', password: 'from-code' })
+    expect(conn.config.source('host')).toBe('kwargs')
+  })
+
+  it('reads the [client] section of ~/.my.cnf, over MYSQL_* variables', () => {
+    process.env.MYSQL_HOST = 'db.env'
+    const file = write(
+      'home/.my.cnf',
+      [
+        '[mysql]',
+        'host = not-client',
+        '[client]',
+        'host = db.file',
+        'port=3311',
+        'user = "bob"',
+        "password = 'p#ss w\\\\rd' # a comment",
+        'default_character_set = utf8mb4',
+        '[mysqld]',
+        'user = mysql',
+      ].join('\n'),
+    )
+    const conn = new MysqlConnection('t')
+    expect(conn.poolOptions).toMatchObject({ host: 'db.file', port: 3311, user: 'bob', password: 'p#ss w\\rd' })
+    expect(conn.config.source('host')).toBe(`option file ${file}`)
+  })
+
+  it('follows !include and !includedir in option files', () => {
+    write('conf.d/10-a.cnf', '[client]\nuser = from-dir\nhost = from-dir\n')
+    write('conf.d/20-b.cnf', '[client]\nhost = later-in-dir\n')
+    write('conf.d/ignored.txt', '[client]\nhost = not-a-cnf\n')
+    write('extra.cnf', '[client]\ndatabase = from-include\n')
+    write('home/.my.cnf', `!includedir ${path.join(dir, 'conf.d')}\n!include ${path.join(dir, 'extra.cnf')}\n`)
+    const conn = new MysqlConnection('t')
+    expect(conn.poolOptions).toMatchObject({ host: 'later-in-dir', user: 'from-dir', database: 'from-include' })
+  })
+
+  it('reads defaultsFile instead of ~/.my.cnf, as the mysql client reads --defaults-file', () => {
+    write('home/.my.cnf', '[client]\nhost = from-home\nuser = home-user\n')
+    const file = write('project.cnf', '[client]\nhost = from-defaults-file\n')
+    process.env.USER = 'login-name'
+    const conn = new MysqlConnection('t', { defaultsFile: file })
+    expect(conn.poolOptions).toMatchObject({ host: 'from-defaults-file', user: 'login-name' })
+    expect(conn.config.source('host')).toBe(`option file ${file}`)
+    expect(() => new MysqlConnection('t', { defaultsFile: path.join(dir, 'missing.cnf') }).config).toThrow(ConfigError)
+  })
+
+  it("takes a uri's parts over lower sources, and completes it from higher or equal ones", () => {
+    process.chdir(write('project/.keep', '') && path.join(dir, 'project'))
+    write('project/.sqlconn/secrets.toml', '[connections.app]\npassword = "from-secrets"\n')
+    Object.assign(process.env, { MYSQL_HOST: 'db.env', MYSQL_PWD: 'from-env' })
+    const conn = new MysqlConnection('app', { url: 'mysql://ann@db.url:3312/shop?connectionLimit=3', port: 3399 })
+    expect(conn.poolOptions).toMatchObject({
+      host: 'db.url', // the uri (code) beats MYSQL_HOST
+      port: 3399, // a separate option in code beats the uri's port
+      user: 'ann',
+      password: 'from-secrets', // the uri has none; secrets beat MYSQL_PWD
+      database: 'shop',
+      connectionLimit: 3,
+    })
+  })
+
+  it('reads DATABASE_URL when it is a mysql:// or mariadb:// URL, and ignores other schemes', () => {
+    process.env.DATABASE_URL = 'mariadb://svc@db.deploy/orders'
+    expect(new MysqlConnection('t').poolOptions).toMatchObject({ host: 'db.deploy', user: 'svc', database: 'orders' })
+    process.env.DATABASE_URL = 'postgres://svc@db.deploy/orders'
+    expect(new MysqlConnection('t').config.has('uri')).toBe(false)
+  })
+
+  it('uses a socket from the option files only for localhost', () => {
+    const socket = write('mysqld.sock', '')
+    write('home/.my.cnf', `[client]\nsocket = ${socket}\n`)
+    expect(new MysqlConnection('t').poolOptions.socketPath).toBe(socket)
+    expect(new MysqlConnection('t', { host: '127.0.0.1' }).poolOptions.socketPath).toBeUndefined()
+  })
+
+  it('connects with settings from ~/.my.cnf alone', async () => {
+    write(
+      'home/.my.cnf',
+      `[client]\nhost = ${test.hostname}\nport = ${test.port || 3306}\nuser = ${decodeURIComponent(test.username)}\n` +
+        `database = ${database.name}\n${test.password ? `password = ${decodeURIComponent(test.password)}\n` : ''}`,
+    )
+    const conn = new MysqlConnection('t')
+    try {
+      const t = await conn.query('select database() as db', { cache: false })
+      expect(t.get(0)).toEqual({ db: database.name })
+    } finally {
+      await conn.close()
+    }
+  })
+
+  it('masks the password of the uri, of MYSQL_PWD and of the option wherever printed', () => {
+    process.env.MYSQL_PWD = 'env-s3cret'
+    const conn = new MysqlConnection('t', { uri: 'mysql://ann:uri-s3cret@db.x/shop' })
+    const shown = `${String(conn)} ${JSON.stringify(conn.config)} ${String(conn.config)}`
+    expect(shown).not.toContain('uri-s3cret')
+    expect(shown).not.toContain('env-s3cret')
+    expect(shown).toContain('mysql://ann:****@db.x/shop')
+  })
+
+  it('rejects a uri query parameter that is not a mysql2 option', async () => {
+    const conn = new MysqlConnection('t', { uri: `${database.url}?connectionLimt=3` })
+    const err = await conn.query('select 1', { cache: false }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(ConfigError)
+    expect((err as Error).message).toContain('connectionLimt')
+  })
+
+  it('names the unknown option with a suggestion', () => {
+    expect(() => new MysqlConnection('t', { hots: 'x' }).config).toThrow(/Did you mean "host"/)
+  })
+})
+
+describe('MySQL and MariaDB connection types', () => {
+  it("resolves both 'mysql' and 'mariadb' to MysqlConnection", async () => {
+    const maria = await connection('mariadb', { uri: database.url })
+    const my = await connection('orders', { type: 'mysql', uri: database.url })
+    // core imports the built package, so the class is @sqlconn/mysql's default export rather than this file's import.
+    for (const conn of [maria, my]) {
+      expect(conn.constructor.name).toBe('MysqlConnection')
+      expect((conn.constructor as typeof MysqlConnection).typeName).toBe('mysql')
+    }
+    expect((await maria.query('select 1 as one', { cache: false })).get(0)).toEqual({ one: 1 })
+  })
+
+  it('reports a server that cannot be reached as a connection error, after retries', async () => {
+    const conn = new MysqlConnection('t', {
+      uri: 'mysql://root@127.0.0.1:1/test',
+      retry: { maxAttempts: 1, initialDelay: 1, maxDelay: 2 },
+    })
+    const err = await conn.query('select 1', { cache: false }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(QueryError)
+    expect((err as QueryError).code).toBe('CONNECTION_FAILED')
+    expect((err as QueryError).driverCode).toBe('ECONNREFUSED')
+    await conn.close()
+  })
+})
