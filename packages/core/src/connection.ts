@@ -179,8 +179,9 @@ export abstract class BaseConnection<Raw = unknown> {
   /** Closes the driver object; the connection cannot be used afterwards. */
   async close(): Promise<void> {
     if (this.#closed) return
-    await this.#dropRaw('close')
+    // Closed first: a query racing the close must not open a new driver object nobody ends.
     this.#closed = true
+    await this.#dropRaw('close')
   }
 
   /** `await using conn = await connection(...)` closes it at the end of the block. */
@@ -212,8 +213,10 @@ export abstract class BaseConnection<Raw = unknown> {
    */
   checkSecrets(): boolean {
     const before = this.#section?.digest
-    this.#section = undefined
-    const after = this.#secretsSection().digest
+    // Read first, replace after: a file caught half-saved must not lose the baseline.
+    const fresh = secretsSection(this.name)
+    this.#section = fresh
+    const after = fresh.digest
     if (before !== undefined && before !== after) {
       this.#config = undefined
       if (this.#raw !== undefined) this.#staleSecrets = true

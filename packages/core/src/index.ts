@@ -33,7 +33,6 @@ export {
   type SourceKind,
 } from './options.js'
 export type { CompiledSql, Placeholder } from './params.js'
-export { BUILTIN_TYPES, resolveConnectionType } from './registry.js'
 export type { RetryOptions } from './retry.js'
 export {
   type Compilable,

@@ -53,7 +53,8 @@ export interface ResolvedOption {
 const MASK = '****'
 /** Option names that hold secrets even when an adapter forgot to declare `secret: true`. */
 const SECRET_NAME = /pass(word|wd|phrase)?$|secret|token|credential|private_?key|api_?key|^key$/i
-const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)([^@/?#\s]+)(@)/gi
+// The password runs to the authority's last '@' (an unescaped '@' in it is common in the wild).
+const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)([^/?#\s]*)(@)/gi
 
 /** Masks the password inside any `scheme://user:password@host` in `text`. */
 export function maskUrlPasswords(text: string): string {
@@ -104,6 +105,7 @@ export class ResolvedConfig {
     const out: string[] = []
     for (const o of this.#options.values()) {
       if (o.secret && o.value != null && typeof o.value !== 'object') out.push(String(o.value))
+      if (o.value !== null && typeof o.value === 'object') collectNestedSecrets(o.value, out, 0)
       if (typeof o.value === 'string') {
         for (const m of o.value.matchAll(URL_PASSWORD)) {
           out.push(m[2]!)
@@ -139,10 +141,32 @@ export class ResolvedConfig {
   }
 }
 
+/** A copy of `value` with secret-named keys masked at any depth and URL passwords masked in strings. */
+function maskDeep(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return maskUrlPasswords(value)
+  if (value === null || typeof value !== 'object' || depth > 8 || value instanceof Date) return value
+  if (Buffer.isBuffer(value) || value instanceof Uint8Array) return `<${value.byteLength} bytes>`
+  if (Array.isArray(value)) return value.map((v) => maskDeep(v, depth + 1))
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(value)) {
+    out[k] = SECRET_NAME.test(k) || /^(key|cert|pfx|ca)$/i.test(k) ? MASK : maskDeep(v, depth + 1)
+  }
+  return out
+}
+
+function collectNestedSecrets(value: object, out: string[], depth: number): void {
+  if (depth > 8 || value instanceof Date || value instanceof Uint8Array) return
+  for (const [k, v] of Object.entries(value)) {
+    if (typeof v === 'string' && (SECRET_NAME.test(k) || /^key$/i.test(k))) out.push(v)
+    else if (v !== null && typeof v === 'object') collectNestedSecrets(v, out, depth + 1)
+  }
+}
+
 function maskValue(o: ResolvedOption): unknown {
   if (o.value == null) return o.value
   if (o.secret) return MASK
   if (typeof o.value === 'string') return maskUrlPasswords(o.value)
+  if (typeof o.value === 'object') return maskDeep(o.value)
   return o.value
 }
 
@@ -189,7 +213,10 @@ function coerce(spec: OptionSpec, value: unknown, source: string): unknown {
     case 'any':
       return value
   }
-  const shown = spec.secret ? 'a secret value' : JSON.stringify(value)
+  const shown =
+    spec.secret || SECRET_NAME.test(spec.name)
+      ? 'a secret value'
+      : maskUrlPasswords(JSON.stringify(maskDeep(value)) ?? String(value))
   throw new ConfigError(
     'INVALID_OPTION',
     spec.name,

@@ -31,13 +31,26 @@ export function compileNamed(
   while (i < n) {
     const c = sql[i]!
     if (c === "'" || c === '"' || c === '`') {
-      i = skipQuoted(sql, i, c, backslashEscapes)
-    } else if (c === '-' && sql[i + 1] === '-') {
+      // PostgreSQL's E'...' strings take backslash escapes even where plain strings do not.
+      const escapeString = c === "'" && (sql[i - 1] === 'E' || sql[i - 1] === 'e') && !NAME_PART.test(sql[i - 2] ?? '')
+      i = skipQuoted(sql, i, c, backslashEscapes || escapeString)
+    } else if ((c === '-' && sql[i + 1] === '-') || (c === '#' && backslashEscapes)) {
+      // `--` comments, and MySQL's `#` comments.
       const end = sql.indexOf('\n', i)
       i = end < 0 ? n : end
     } else if (c === '/' && sql[i + 1] === '*') {
       const end = sql.indexOf('*/', i + 2)
       i = end < 0 ? n : end + 2
+    } else if (
+      c === '$' &&
+      /\d/.test(sql[i + 1] ?? '') &&
+      (i === 0 || !NAME_PART.test(sql[i - 1]!)) &&
+      placeholder(0) === '$1'
+    ) {
+      throw new ParameterError(
+        'INVALID_PARAMETERS',
+        'The query mixes positional $n placeholders with :name ones; with params as an object use only :name.',
+      )
     } else if (c === '$' && (i === 0 || !NAME_PART.test(sql[i - 1]!))) {
       const tag = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(sql.slice(i))
       if (tag) {

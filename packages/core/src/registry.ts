@@ -1,9 +1,6 @@
-import { existsSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import path from 'node:path'
-import { pathToFileURL } from 'node:url'
 import type { ConnectionClass } from './connection.js'
 import { AdapterNotInstalledError, InvalidAdapterError, installCommand, UnknownConnectionTypeError } from './errors.js'
+import { exportsOf, importFromProject } from './load.js'
 import { didYouMean } from './options.js'
 
 interface Builtin {
@@ -43,34 +40,31 @@ function missingPackage(err: unknown): string | undefined {
   return spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]
 }
 
-/**
- * Imports a package from the user's project first (its working directory), then from core's
- * own location, so it is found under npm's, pnpm's and yarn's layouts alike.
- */
-async function importPackage(packageName: string): Promise<Record<string, unknown>> {
-  const projectRequire = createRequire(path.join(process.cwd(), 'package.json'))
-  let resolved: string | undefined
-  try {
-    resolved = projectRequire.resolve(packageName)
-  } catch {}
-  if (resolved && existsSync(resolved)) return (await import(pathToFileURL(resolved).href)) as Record<string, unknown>
-  return (await import(packageName)) as Record<string, unknown>
-}
-
 function pickClass(mod: Record<string, unknown>, typeName: string): ConnectionClass | undefined {
   if (isConnectionClass(mod.default)) return mod.default
-  // A CommonJS build imported from ESM: its exports are on `default`.
-  const cjs = typeof mod.default === 'object' && mod.default !== null ? (mod.default as Record<string, unknown>) : {}
-  if (isConnectionClass(cjs.default)) return cjs.default
-  const classes = [...Object.values(mod), ...Object.values(cjs)].filter(isConnectionClass)
+  const classes = Object.values(mod).filter(isConnectionClass)
   return classes.find((c) => c.typeName === typeName) ?? classes[0]
 }
+
+const resolved = new Map<string, ConnectionClass>()
 
 /**
  * Resolves a connection `type`: a class, a built-in short name, or a package that exports a
  * connection class. A missing package gets an error naming the install command.
  */
 export async function resolveConnectionType(type: string | ConnectionClass): Promise<ConnectionClass> {
+  // Only successes are remembered: a package installed after a failure is found on the next call.
+  if (typeof type === 'string') {
+    const known = resolved.get(type)
+    if (known) return known
+    const cls = await resolveUncached(type)
+    resolved.set(type, cls)
+    return cls
+  }
+  return resolveUncached(type)
+}
+
+async function resolveUncached(type: string | ConnectionClass): Promise<ConnectionClass> {
   if (typeof type === 'function') {
     if (isConnectionClass(type)) return type
     const fn = type as { name?: string }
@@ -98,7 +92,7 @@ export async function resolveConnectionType(type: string | ConnectionClass): Pro
   const packageName = builtin?.packageName ?? type
   let mod: Record<string, unknown>
   try {
-    mod = await importPackage(packageName)
+    mod = exportsOf(await importFromProject(packageName))
   } catch (err) {
     const missing = missingPackage(err)
     // A near miss of a built-in name that is not an installed package is a typo, not a package to install.

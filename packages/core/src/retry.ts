@@ -8,6 +8,8 @@ export interface RetryOptions {
   initialDelay?: number
   /** Longest backoff delay in ms (default 2000). */
   maxDelay?: number
+  /** Longest time in ms a read may take, retries included, before it fails (default 30,000). */
+  maxDuration?: number
 }
 
 /** A cockatiel retry policy that retries only errors `isTransient` accepts. */

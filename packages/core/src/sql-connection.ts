@@ -4,7 +4,7 @@ import { type CompiledQuery, type Dialect, Kysely } from 'kysely'
 import { type CacheOptions, type CacheStats, QueryCache, validateCacheOptions } from './cache/query-cache.js'
 import { BaseConnection } from './connection.js'
 import { type Duration, toMilliseconds } from './duration.js'
-import { ConnectionError, ParameterError, QueryError, SqlconnError } from './errors.js'
+import { ConnectionClosedError, ConnectionError, ParameterError, QueryError, SqlconnError } from './errors.js'
 import { maskUrlPasswords } from './options.js'
 import { type CompiledSql, compileNamed, type Placeholder } from './params.js'
 import { type RetryOptions, retryPolicy } from './retry.js'
@@ -13,6 +13,7 @@ import type { RowTable } from './table/table.js'
 
 /** Something Kysely can compile: the `sql` template tag's result or any query builder. */
 export interface Compilable {
+  /** Kysely's own: the SQL and parameters for a dialect. */
   compile(executorProvider?: unknown): CompiledQuery
 }
 
@@ -35,9 +36,11 @@ export interface QueryOptions {
 
 /** Options of `stream()`. */
 export interface StreamOptions {
+  /** Values for the placeholders, as in `query()`. */
   params?: Params
   /** Rows per RowTable chunk (default 10,000). */
   chunkSize?: number
+  /** Stops reading (between chunks; the cursor is released). */
   signal?: AbortSignal
 }
 
@@ -50,6 +53,26 @@ export interface SqlConnectionOptions {
 }
 
 const SECRETS_CHECK_INTERVAL_MS = 1000
+
+/** `promise`, or a rejection with the signal's reason as soon as `signal` aborts. */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise
+  if (signal.aborted) return Promise.reject(signal.reason)
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason)
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(v)
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(e)
+      },
+    )
+  })
+}
 
 /**
  * A SQL connection, after Streamlit's `SQLConnection`: `query()` returns a cached RowTable,
@@ -80,11 +103,16 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
     this.#retryOption = options.retry
   }
 
-  /** The retry policy: `retry` from code, else from the secrets section; built once. */
+  /** `retry` from code, else from the secrets section. */
+  get #retrySettings(): RetryOptions {
+    const options = this.#retryOption ?? (this.secrets.retry as RetryOptions | false | undefined)
+    return options === false ? { maxAttempts: 0 } : (options ?? {})
+  }
+
+  /** The retry policy, built once. */
   get #retry(): RetryPolicy {
     if (!this.#policy) {
-      const options = this.#retryOption ?? (this.secrets.retry as RetryOptions | false | undefined)
-      this.#policy = retryPolicy(options, (err) => this.#isTransient(err))
+      this.#policy = retryPolicy(this.#retrySettings, (err) => this.#isTransient(err))
       this.#policy.onRetry((e) => {
         if ('error' in e) this.emit('retry', { attempt: e.attempt, error: e.error })
       })
@@ -94,8 +122,12 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
 
   #policy: RetryPolicy | undefined
 
-  /** A Kysely dialect on the driver object, so `db` shares its pool or handle. */
-  protected abstract createDialect(raw: Raw): Dialect
+  /**
+   * A Kysely dialect on the driver object, so `db` shares its pool or handle. Called once: the
+   * dialect must reach the driver object through `this.raw` when it needs it (a small facade), so
+   * a `db` the user keeps still works after a reset replaces the pool.
+   */
+  protected abstract createDialect(): Dialect
 
   /** Runs one statement and reads its rows into a RowTable (with core's TableBuilder). */
   protected abstract execute(query: CompiledSql, options: { signal?: AbortSignal }): Promise<RowTable> | RowTable
@@ -108,10 +140,18 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
     return false
   }
 
-  /** Kysely on the same driver object: query building, writes and transactions. */
+  /**
+   * True when a transient error should drop the driver object before the retry (a lost connection).
+   * Errors a retry alone cures (SQLite's busy lock, held by another process) keep it.
+   */
+  protected needsReset(_error: unknown): boolean {
+    return true
+  }
+
+  /** Kysely on the same driver object: query building, writes and transactions. It survives resets. */
   get db(): Kysely<DB> {
-    const raw = this.raw
-    this.#db ??= new Kysely<DB>({ dialect: this.createDialect(raw) })
+    if (this.closed) throw new ConnectionClosedError(this.name)
+    this.#db ??= new Kysely<DB>({ dialect: this.createDialect() })
     return this.#db
   }
 
@@ -123,8 +163,6 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
   }
 
   protected override onReset(): void {
-    // Kysely's driver holds the old handle; the next `db` builds a new one on the new handle.
-    this.#db = undefined
     this.#identity = undefined
   }
 
@@ -148,9 +186,11 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
     let hit = false
     if (cache) {
       const key = cache.key(this.identity, compiled.sql, compiled.parameters, options.indexCol ?? null)
-      ;({ table, hit } = await cache.getOrRun(key, ttlMs, () => this.#run(compiled, options)))
+      // The run may be shared with other callers: it must not stop when this caller's signal aborts.
+      const shared = cache.getOrRun(key, ttlMs, () => this.#run(compiled, { indexCol: options.indexCol }))
+      ;({ table, hit } = await abortable(shared, options.signal))
     } else {
-      table = await this.#run(compiled, options)
+      table = await abortable(this.#run(compiled, options), options.signal)
     }
     this.emit('query', { sql: compiled.sql, cached: hit, durationMs: performance.now() - started, rows: table.numRows })
     return table as RowTable<R>
@@ -171,7 +211,11 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
       throw new ParameterError('INVALID_PARAMETERS', `chunkSize must be a positive integer, got ${chunkSize}.`)
     }
     try {
-      for await (const chunk of this.executeStream(compiled, chunkSize, options.signal)) yield chunk as RowTable<R>
+      for await (const chunk of this.executeStream(compiled, chunkSize, options.signal)) {
+        // Leaving the loop here runs the adapter's cleanup, which releases the cursor.
+        options.signal?.throwIfAborted()
+        yield chunk as RowTable<R>
+      }
     } catch (err) {
       throw this.#wrap(err, compiled.sql)
     }
@@ -184,10 +228,16 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
 
   /**
    * What identifies the data this connection reads, for cache keys: by default every resolved
-   * option. Adapters override it where options alone do not say (an in-memory database is its own).
+   * option but secrets. Adapters override it where options alone do not say (an in-memory database
+   * is its own).
    */
   protected cacheIdentity(): Record<string, unknown> {
-    return this.config.values()
+    // Secrets stay out even hashed: a key's hash of a guessable password can be brute-forced.
+    const out: Record<string, unknown> = {}
+    for (const o of this.config.entries()) {
+      if (!o.secret) out[o.name] = typeof o.value === 'string' ? maskUrlPasswords(o.value) : o.value
+    }
+    return out
   }
 
   /** The cache key's first part: the type and a hash of `cacheIdentity()` (no secret in clear). */
@@ -263,21 +313,36 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
     return cache ? { ...cache.stats } : undefined
   }
 
-  async #run(compiled: CompiledSql, options: QueryOptions): Promise<RowTable> {
+  async #run(compiled: CompiledSql, options: Pick<QueryOptions, 'indexCol' | 'signal'>): Promise<RowTable> {
     const policy = this.#retry
+    // Retries are bounded in time as well as in attempts.
+    const budget = AbortSignal.timeout(this.#retrySettings.maxDuration ?? 30_000)
+    const signal = options.signal ? AbortSignal.any([options.signal, budget]) : budget
     try {
-      const table = await policy.execute(async ({ signal }) => {
+      const table = await policy.execute(async ({ signal: attemptSignal }) => {
         const generation = this.generation
         try {
-          return await this.execute(compiled, { signal })
+          return await this.execute(compiled, { signal: attemptSignal })
         } catch (err) {
-          if (this.#isTransient(err)) await this.resetIfCurrent(generation, 'transient error')
+          // Not awaited: the retry must not wait for the old pool to drain.
+          if (this.#isTransient(err) && this.needsReset(err)) void this.resetIfCurrent(generation, 'transient error')
           throw err
         }
-      }, options.signal)
+      }, signal)
       return options.indexCol ? this.#withIndex(table, options.indexCol) : table
     } catch (err) {
-      throw this.#wrap(err, compiled.sql)
+      if (budget.aborted && !options.signal?.aborted) {
+        const ms = this.#retrySettings.maxDuration ?? 30_000
+        throw new QueryError(
+          'CONNECTION_FAILED',
+          this.redact(
+            `Connection "${this.name}" did not answer within ${ms} ms (retry.maxDuration).\n  SQL: ${compiled.sql}`,
+          ),
+          compiled.sql,
+          { cause: err },
+        )
+      }
+      throw this.#wrap(err, compiled.sql, true)
     }
   }
 
@@ -296,16 +361,18 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
     }
     const metadata = new Map(table.schema.metadata)
     metadata.set('index', indexCol)
-    return table.withMetadata(metadata, [indexCol, ...names.filter((n) => n !== indexCol)])
+    // By position, not name: a result may repeat a column name.
+    const at = names.indexOf(indexCol)
+    return table.withMetadata(metadata, [at, ...names.map((_, j) => j).filter((j) => j !== at)])
   }
 
-  #wrap(err: unknown, sql: string): unknown {
+  #wrap(err: unknown, sql: string, retried = false): unknown {
     if (err instanceof SqlconnError) return err
     if (err instanceof Error && err.name === 'AbortError') return err
     const message = err instanceof Error ? err.message : String(err)
     const transient = this.#isTransient(err)
     const what = transient
-      ? `Connection "${this.name}" failed after retries: ${message}`
+      ? `Connection "${this.name}" failed${retried ? ' after retries' : ''}: ${message}`
       : `Query on connection "${this.name}" failed: ${message}`
     return new QueryError(
       transient ? 'CONNECTION_FAILED' : 'QUERY_FAILED',
@@ -321,7 +388,11 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
     const now = Date.now()
     if (now - this.#lastSecretsCheck < SECRETS_CHECK_INTERVAL_MS) return
     this.#lastSecretsCheck = now
-    this.checkSecrets()
+    try {
+      this.checkSecrets()
+    } catch {
+      // A secrets file caught half-saved: keep the last good settings; connection() reports it.
+    }
   }
 
   /**

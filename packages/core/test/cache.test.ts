@@ -85,3 +85,23 @@ describe('stale-while-revalidate', () => {
     }
   })
 })
+
+describe('values a byte store cannot keep exactly', () => {
+  it('are not cached, and the query still answers', async () => {
+    class Interval {
+      constructor(readonly minutes: number) {}
+    }
+    const c = new QueryCache({ store: new Map(), serialize: true })
+    let runs = 0
+    const run = async () => {
+      runs++
+      return tableFromRows([{ span: new Interval(5) }])
+    }
+    const first = await c.getOrRun('k', undefined, run)
+    const second = await c.getOrRun('k', undefined, run)
+    expect(first.table.get(0)!.span).toBeInstanceOf(Interval)
+    expect(second.hit).toBe(false)
+    expect(runs).toBe(2)
+    expect(c.stats.skipped).toBe(2)
+  })
+})

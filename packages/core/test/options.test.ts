@@ -138,3 +138,27 @@ describe('printing a config', () => {
     expect(redact('failed: hunter2 at pg://u:zzz@h/db', ['hunter2'])).toBe('failed: **** at pg://u:****@h/db')
   })
 })
+
+describe('masking beyond declared secrets', () => {
+  it('masks secrets nested in object options, such as ssl', () => {
+    const c = resolveConfig(
+      [{ name: 'ssl', type: 'any', description: 'TLS.' }],
+      [
+        {
+          kind: 'kwargs',
+          values: { ssl: { rejectUnauthorized: false, key: 'PRIVATE-KEY-PEM', passphrase: 'pp-secret' } },
+        },
+      ],
+      ctx,
+    )
+    const printed = [c.toString(), JSON.stringify(c), inspect(c)].join('\n')
+    expect(printed).not.toContain('PRIVATE-KEY-PEM')
+    expect(printed).not.toContain('pp-secret')
+    expect(printed).toContain('rejectUnauthorized')
+    expect(c.secretValues()).toEqual(expect.arrayContaining(['PRIVATE-KEY-PEM', 'pp-secret']))
+  })
+
+  it("masks a URL password that holds an unescaped '@'", () => {
+    expect(redact('postgres://u:p@ss@db.example/x', [])).toBe('postgres://u:****@db.example/x')
+  })
+})

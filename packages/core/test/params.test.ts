@@ -62,3 +62,20 @@ describe(':name parameters', () => {
     expect(out.parameters).toEqual([evil])
   })
 })
+
+describe(':name parameters, dialect details', () => {
+  it("skip PostgreSQL E'' strings with backslash escapes", () => {
+    expect(compileNamed("select E'it\\'s :x', :y", { y: 1 }, dollar).sql).toBe("select E'it\\'s :x', $1")
+  })
+
+  it("skip MySQL's # comments", () => {
+    expect(compileNamed('select 1 # :gone\n, :here', { here: 2 }, q, true)).toEqual({
+      sql: 'select 1 # :gone\n, ?',
+      parameters: [2],
+    })
+  })
+
+  it('refuse to mix $1 with :name', () => {
+    expect(() => compileNamed('select $1, :a', { a: 1 }, dollar)).toThrow(/mixes positional/)
+  })
+})

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { TableBuilder, tableFromRows } from '../src/table/builder.js'
 import { decodeTable, encodeTable } from '../src/table/codec.js'
-import type { RowTable } from '../src/table/table.js'
+import { columnData, type RowTable } from '../src/table/table.js'
 
 function build(): RowTable {
   const b = new TableBuilder(
@@ -70,7 +70,7 @@ describe('RowTable', () => {
 
   it('stores numbers, booleans, bigints and timestamps in typed arrays, binary in one buffer', () => {
     const t = build()
-    const kind = (name: string) => t.getChild(name as never)!.data.storage
+    const kind = (name: string) => columnData(t.getChild(name as never)!).storage
     expect(kind('price')).toMatchObject({ kind: 'f64' })
     expect((kind('price') as { values: unknown }).values).toBeInstanceOf(Float64Array)
     expect((kind('ok') as { values: unknown }).values).toBeInstanceOf(Uint8Array)
@@ -201,7 +201,7 @@ describe('decoded columns', () => {
     b.appendRow([Date.UTC(2024, 5, 1)])
     b.appendRow([null])
     const t = b.finish()
-    expect(t.getChild('at')!.data.storage.kind).toBe('date')
+    expect(columnData(t.getChild('at')!).storage.kind).toBe('date')
     expect(t.getChild('at')!.toArray()).toEqual([new Date(Date.UTC(2024, 5, 1)), null])
   })
 
@@ -209,7 +209,7 @@ describe('decoded columns', () => {
     const b = new TableBuilder([{ name: 'n', type: 'int64', decode: 'int64-text' }])
     for (const v of ['9223372036854775807', '-9223372036854775808', '0', null]) b.appendRow([v])
     const t = b.finish()
-    expect(t.getChild('n')!.data.storage).toMatchObject({ kind: 'i64', text: true })
+    expect(columnData(t.getChild('n')!).storage).toMatchObject({ kind: 'i64', text: true })
     expect(t.getChild('n')!.toArray()).toEqual(['9223372036854775807', '-9223372036854775808', '0', null])
     expect(decodeTable(encodeTable(t)).getChild('n')!.toArray()).toEqual(t.getChild('n')!.toArray())
   })

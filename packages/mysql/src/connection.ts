@@ -14,14 +14,14 @@ import {
 } from '@sqlconn/core'
 import { MysqlDialect, type MysqlPool } from 'kysely'
 import { createPool, type Pool, type PoolConnection } from 'mysql2'
+import { endWhenIdle } from './drain.js'
 import { nativeLayer, sourceRank } from './native.js'
 import { MYSQL_OPTIONS, RESULT_OPTIONS } from './options.js'
 import { type PoolOptions, poolOptions } from './pool-options.js'
 import { destroyConnection, getConnection, queryTable, type Reader, ResultReader } from './read.js'
-import { isTransientMysqlError } from './transient.js'
+import { isRefusalMysqlError, isTransientMysqlError } from './transient.js'
 
 const ignore = () => {}
-const POOL_END_TIMEOUT_MS = 2000
 
 /**
  * MySQL and MariaDB on mysql2. `raw` is mysql2's (callback) `Pool`; `db` is Kysely's MysqlDialect
@@ -45,7 +45,8 @@ export class MysqlConnection<DB = any> extends SqlConnection<Pool, DB> {
 
   /**
    * With `defaultsFile` (from code or secrets), that file's [client] section replaces the other
-   * option files, as the mysql client's --defaults-file.
+   * option files, as the mysql client's --defaults-file. It is applied here, after every source is
+   * known, because the file to read is itself an option that code or secrets may give.
    */
   protected override refineConfig(base: ResolvedConfig): ResolvedConfig {
     this.#poolOptions = undefined
@@ -63,6 +64,11 @@ export class MysqlConnection<DB = any> extends SqlConnection<Pool, DB> {
     return this.#poolOptions
   }
 
+  /**
+   * mysql2's callback pool (the API Kysely's MysqlDialect takes), from `poolOptions`. Every
+   * connection gets an 'error' listener: an idle connection the server closes would otherwise
+   * crash the process.
+   */
   protected override connect(): Pool {
     const pool = createPool({ ...this.poolOptions } as Parameters<typeof createPool>[0])
     // An idle connection the server closes emits 'error'; without a listener that would crash the process.
@@ -71,28 +77,34 @@ export class MysqlConnection<DB = any> extends SqlConnection<Pool, DB> {
     return pool
   }
 
-  /** Ends the pool; a pool whose connections are dead may never call back, so the wait is bounded. */
+  /**
+   * Lets a replaced (or closed) pool finish what it was given: callers queued for a connection are
+   * served, and queries, streams and transactions on checked-out connections complete, before the
+   * pool ends. mysql2's own `end()` would fail the queued callers and quit the busy connections
+   * under their owners. Resolves once the pool has ended (bounded: 30 s of draining, then 2 s for
+   * `end()`, since a pool whose sockets are dead may never call back).
+   */
   protected override disconnect(raw: Pool): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, POOL_END_TIMEOUT_MS)
-      timer.unref()
-      try {
-        raw.end(() => {
-          clearTimeout(timer)
-          resolve()
-        })
-      } catch {
-        clearTimeout(timer)
-        resolve()
-      }
-    })
+    return endWhenIdle(raw)
   }
 
-  protected override createDialect(raw: Pool): MysqlDialect {
-    return new MysqlDialect({ pool: raw as unknown as MysqlPool })
+  /**
+   * Kysely's MysqlDialect on a stand-in pool that asks `this.raw` for each connection, so a `db`
+   * the user keeps goes on working after a reset replaces the pool. Kysely never ends the real
+   * pool (`db.destroy()` is a no-op for it): `reset()` and `close()` own it.
+   */
+  protected override createDialect(): MysqlDialect {
+    const pool: MysqlPool = {
+      getConnection: (callback) => this.raw.getConnection(callback as Parameters<Pool['getConnection']>[0]),
+      end: (callback) => callback(undefined),
+    }
+    return new MysqlDialect({ pool })
   }
 
-  /** The server, database and user (never the password) and every option that changes the values read. */
+  /**
+   * The server, database and user and every option that changes the values read, for cache keys.
+   * Never the password or pool sizes: rotating a password must not throw away the cached results.
+   */
   protected override cacheIdentity(): Record<string, unknown> {
     const o = this.poolOptions
     const identity: Record<string, unknown> = o.socketPath
@@ -104,6 +116,7 @@ export class MysqlConnection<DB = any> extends SqlConnection<Pool, DB> {
     return identity
   }
 
+  /** The options are resolved again after a reset (rotated credentials, a changed option file). */
   protected override onReset(): void {
     super.onReset()
     this.#poolOptions = undefined
@@ -200,9 +213,23 @@ export class MysqlConnection<DB = any> extends SqlConnection<Pool, DB> {
     }
   }
 
-  /** Lost and refused connections, a server shutting down or out of connections; never SQL errors. */
+  /**
+   * Lost and refused connections, a server shutting down or out of connections: a later attempt
+   * can succeed. Never SQL errors or the server's refusals of a login, which would only repeat.
+   */
   protected override isTransientError(error: unknown): boolean {
     return isTransientMysqlError(error)
+  }
+
+  /**
+   * A lost connection replaces the pool: its other connections were likely killed too (a restart,
+   * wait_timeout) and would each fail one attempt. But a server out of connections
+   * (ER_CON_COUNT_ERROR) only needs the backoff: a second pool, opened while the first drains,
+   * would ask it for yet more. A read that lost its place on a pool already replaced ("Pool is
+   * closed.") needs nothing either.
+   */
+  protected override needsReset(error: unknown): boolean {
+    return !isRefusalMysqlError(error)
   }
 
   #readOptions(): Reader {

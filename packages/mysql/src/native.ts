@@ -16,7 +16,7 @@ const CLIENT_KEYS: Readonly<Record<string, string>> = {
 }
 
 /** A mysql:// or mariadb:// URL, with SQLAlchemy's `+driver` suffix allowed (`mysql+pymysql://`). */
-export const MYSQL_URL = /^(mysql|mariadb)(\+[a-z0-9]+)?:\/\//i
+const MYSQL_URL = /^(mysql|mariadb)(\+[a-z0-9]+)?:\/\//i
 
 const MAX_INCLUDE_DEPTH = 8
 

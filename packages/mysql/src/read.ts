@@ -45,6 +45,11 @@ export class ResultReader {
   readonly #chunkSize: number
   readonly #onChunk: ((table: RowTable) => void) | undefined
 
+  /**
+   * @param reader how values are held, from the connection's options
+   * @param chunkSize rows per chunk for streams; for a whole result, the builder's first capacity
+   * @param onChunk receives each full chunk as it fills (streams), so rows are never all held at once
+   */
   constructor(reader: Reader, chunkSize = INITIAL_CAPACITY, onChunk?: (table: RowTable) => void) {
     this.#reader = reader
     this.#chunkSize = chunkSize

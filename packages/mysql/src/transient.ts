@@ -1,5 +1,5 @@
 /** Error codes a pool reset and a retry can cure: the connection or the server went away, or was busy. */
-export const TRANSIENT_CODES: ReadonlySet<string> = new Set([
+const TRANSIENT_CODES: ReadonlySet<string> = new Set([
   'PROTOCOL_CONNECTION_LOST', // the server closed the connection (KILL, wait_timeout, restart)
   'PROTOCOL_SEQUENCE_TIMEOUT',
   'ECONNRESET',
@@ -25,7 +25,8 @@ const TRANSIENT_MESSAGES = [
  * True for errors a reset and retry can cure. mysql2 marks errors that left the connection
  * unusable `fatal`; those are transient unless they are the server's own refusal (an `ER_*` code
  * such as a wrong password or an unknown database, which another attempt would only repeat).
- * SQL errors (syntax, missing table, constraint) are never transient.
+ * SQL errors (syntax, missing table, constraint) are never transient. Exported for code that runs
+ * its own retries around `conn.db` or `conn.raw` and wants sqlconn's judgement of mysql2's errors.
  */
 export function isTransientMysqlError(error: unknown): boolean {
   if (error === null || typeof error !== 'object') return false
@@ -35,4 +36,15 @@ export function isTransientMysqlError(error: unknown): boolean {
   const message = typeof e.message === 'string' ? e.message : ''
   if (TRANSIENT_MESSAGES.some((m) => message.startsWith(m))) return true
   return e.fatal === true && !code?.startsWith('ER_')
+}
+
+/**
+ * True for transient errors that say nothing against the pool's connections: the server refused a
+ * new one (too many connections) or the pool was ended under a waiting read. Retrying is enough;
+ * replacing the pool would not help.
+ */
+export function isRefusalMysqlError(error: unknown): boolean {
+  if (error === null || typeof error !== 'object') return false
+  const e = error as { code?: unknown; message?: unknown }
+  return e.code === 'ER_CON_COUNT_ERROR' || (typeof e.message === 'string' && e.message.startsWith('Pool is closed.'))
 }

@@ -15,7 +15,7 @@ export interface MysqlField {
 }
 
 /** MySQL protocol column type codes (mysql2's `Types`). */
-export const T = {
+const T = {
   DECIMAL: 0x00,
   TINY: 0x01,
   SHORT: 0x02,
@@ -52,7 +52,7 @@ const UNSIGNED = 32
 const ENUM_FLAG = 256
 const SET_FLAG = 2048
 /** The `binary` pseudo character set: bytes, not text. */
-export const BINARY_CHARSET = 63
+const BINARY_CHARSET = 63
 
 /** How the values of a column are read (see `FieldInit.decode`) under the connection's options. */
 export interface ReadOptions {

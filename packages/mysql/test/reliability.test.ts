@@ -1,6 +1,7 @@
 import { QueryError } from '@sqlconn/core'
+import { sql } from 'kysely'
 import { describe, expect, it } from 'vitest'
-import { urlFor, useDatabase } from './helpers.js'
+import { until, urlFor, useDatabase, within } from './helpers.js'
 
 const database = useDatabase()
 
@@ -80,6 +81,107 @@ describe('MySQL stale connections and concurrency', () => {
     expect((err as QueryError).driverCode).toBe('ER_ACCESS_DENIED_ERROR')
     expect((err as Error).message).not.toContain('wrong-password')
     expect(retries).toEqual([])
+    await conn.close()
+  })
+})
+
+describe('MySQL resets', () => {
+  it('a db kept before a reset still works after it', async () => {
+    const conn = database.open()
+    await conn.query('create table kept (id int primary key)', { cache: false })
+    await conn.query('insert into kept values (1), (2)', { cache: false })
+    const db = conn.db
+    const before = conn.raw
+    await conn.reset()
+    const rows = await db
+      .selectFrom('kept' as never)
+      .select('id' as never)
+      .orderBy('id' as never)
+      .execute()
+    expect(rows).toEqual([{ id: 1 }, { id: 2 }])
+    expect(conn.raw).not.toBe(before)
+    expect(conn.db).toBe(db)
+    await conn.close()
+  })
+
+  it('a query waiting for a connection during a reset still completes, without a retry', async () => {
+    const conn = database.open({ connectionLimit: 1 })
+    const retries: unknown[] = []
+    conn.on('retry', (e) => retries.push(e))
+    const pool = conn.raw
+    const slow = conn.query('select sleep(0.3) as slow', { cache: false })
+    const enqueued = new Promise((resolve) => pool.once('enqueue', resolve))
+    const queued = conn.query('select 2 as queued', { cache: false })
+    await within(enqueued, 'a query waiting for the connection')
+    const reset = conn.reset()
+    expect((await within(slow, 'the slow query')).get(0)).toEqual({ slow: 0 })
+    expect((await within(queued, 'the waiting query')).get(0)).toEqual({ queued: 2 })
+    await within(reset, 'reset()')
+    expect(retries).toEqual([])
+    await conn.close()
+  })
+
+  it('a Kysely query waiting for a connection during a reset still completes', async () => {
+    const conn = database.open({ connectionLimit: 1 })
+    const pool = conn.raw
+    const slow = conn.query('select sleep(0.3) as slow', { cache: false })
+    const enqueued = new Promise((resolve) => pool.once('enqueue', resolve))
+    const queued = sql<{ queued: number }>`select 2 as queued`.execute(conn.db)
+    await within(enqueued, 'a Kysely query waiting for the connection')
+    const reset = conn.reset()
+    expect((await within(queued, 'the waiting Kysely query')).rows).toEqual([{ queued: 2 }])
+    await within(Promise.all([slow, reset]), 'the slow query and reset()')
+    await conn.close()
+  })
+
+  it('a transaction open during a reset can still commit', async () => {
+    const conn = database.open()
+    await conn.query('create table ledger (id int primary key)', { cache: false })
+    let inserted = false
+    let proceed!: () => void
+    const gate = new Promise<void>((resolve) => {
+      proceed = resolve
+    })
+    const transaction = conn.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('ledger' as never)
+        .values({ id: 1 } as never)
+        .execute()
+      inserted = true
+      await gate
+      await trx
+        .insertInto('ledger' as never)
+        .values({ id: 2 } as never)
+        .execute()
+    })
+    await until(() => inserted, 'the first insert')
+    const reset = conn.reset()
+    proceed()
+    await within(transaction, 'the transaction')
+    await within(reset, 'reset()')
+    expect((await conn.query('select count(*) as n from ledger', { cache: false })).get(0)).toEqual({ n: 2 })
+    await conn.close()
+  })
+
+  it('a query after a reset runs at once, while the old pool finishes its slow query', async () => {
+    const conn = database.open({ connectionLimit: 1 })
+    let slowDone = false
+    const slow = conn.query('select sleep(1) as slow', { cache: false }).then((t) => {
+      slowDone = true
+      return t
+    })
+    await until(async () => {
+      const rows = (await database.admin(
+        `select 1 from information_schema.processlist where db = ? and info like 'select sleep(1)%'`,
+        [database.name],
+      )) as unknown[]
+      return rows.length > 0
+    }, 'the slow query running')
+    const reset = conn.reset()
+    expect((await conn.query('select 2 as fast', { cache: false })).get(0)).toEqual({ fast: 2 })
+    expect(slowDone).toBe(false)
+    expect((await slow).get(0)).toEqual({ slow: 0 })
+    await reset
     await conn.close()
   })
 })

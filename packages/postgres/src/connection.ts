@@ -10,16 +10,20 @@ import {
   SqlConnection,
   TableBuilder,
 } from '@sqlconn/core'
-import { PostgresDialect } from 'kysely'
+import { type PostgresCursorConstructor, PostgresDialect, type PostgresPool } from 'kysely'
 import pg from 'pg'
 import Cursor from 'pg-cursor'
-import { isTransientPgError } from './errors.js'
+import { endWhenIdle } from './drain.js'
+import { isTransientPgError, pgErrorScope } from './errors.js'
 import { POSTGRES_OPTIONS, postgresNativeConfig } from './options.js'
 import { effectiveConfig, sslFromMode } from './settings.js'
 import { builtinType, databaseType, fieldsFor, type PgField, QueryTypes, type TypeSource } from './types.js'
 
 /** Options sqlconn resolves but does not hand to pg's Pool as they are. */
 const NOT_FOR_PG = new Set(['connectionString', 'ssl', 'types'])
+
+/** Two clients lost within this many ms means the server went away under the whole pool. */
+const LOST_CLIENTS_WINDOW_MS = 2000
 
 /**
  * PostgreSQL on pg. `raw` is a `pg.Pool`; `db` is Kysely's PostgresDialect on the same pool.
@@ -39,20 +43,35 @@ export class PostgresConnection<DB = any> extends SqlConnection<pg.Pool, DB> {
 
   protected override placeholder = (i: number): string => `$${i + 1}`
 
-  /** Errors pg reported on idle clients (the pool drops such clients itself). */
-  idleErrors = 0
+  #idleErrors = 0
+  /** When pg last reported a lost client (`performance.now()`), to tell one loss from a server restart. */
+  #lastLostClient = Number.NEGATIVE_INFINITY
 
   /** Names of types created in the database (enums, extension types), by oid. */
   readonly #typeNames = new Map<number, { name: string; type: LogicalType }>()
 
   /**
    * The parameters as pg receives them, each with its source: a connection string's parts where
-   * they win, and a password found in ~/.pgpass. Secrets are masked when printed.
+   * they win, and a password found in ~/.pgpass. Resolved here rather than left to pg so that
+   * `config` shows what pg really gets and where each value came from (secrets masked).
    */
   protected override refineConfig(resolved: ResolvedConfig): ResolvedConfig {
     return effectiveConfig(resolved, { env: process.env, home: homedir(), cwd: process.cwd() })
   }
 
+  /**
+   * How many errors pg reported on clients idle in the pool (a backend terminated, a socket closed
+   * while nobody used it). pg-pool discards such a client by itself and the next read gets a fresh
+   * one, so these never fail a query; the count is there for logs and metrics.
+   */
+  get idleErrors(): number {
+    return this.#idleErrors
+  }
+
+  /**
+   * A `pg.Pool` built from the resolved options: sslmode strings become pg's `ssl` value, and the
+   * `types` option is passed as the object it is rather than copied.
+   */
   protected override connect(config: ResolvedConfig): pg.Pool {
     const options: Record<string, unknown> = {}
     for (const { name, value } of config.entries()) if (!NOT_FOR_PG.has(name)) options[name] = value
@@ -63,25 +82,56 @@ export class PostgresConnection<DB = any> extends SqlConnection<pg.Pool, DB> {
     // A client that errors while idle (terminated by the server, network gone) is dropped by the
     // pool; without a listener its 'error' event would end the process.
     pool.on('error', () => {
-      this.idleErrors++
+      this.#idleErrors++
     })
     return pool
   }
 
-  protected override async disconnect(raw: pg.Pool): Promise<void> {
-    await raw.end()
+  /**
+   * Lets a replaced (or closed) pool finish what it was given: callers queued for a client are
+   * served and running queries complete, then the pool ends. pg-pool's own `end()` would strand the
+   * queued callers forever. Resolves once the pool has ended (30 s at most unless a client is never
+   * released).
+   */
+  protected override disconnect(raw: pg.Pool): Promise<void> {
+    return endWhenIdle(raw)
   }
 
+  /** Enum and extension type oids belong to a database: a reset may point at another one. */
   protected override onReset(): void {
     super.onReset()
     this.#typeNames.clear()
   }
 
-  protected override createDialect(raw: pg.Pool): PostgresDialect {
-    return new PostgresDialect({ pool: raw })
+  /**
+   * Kysely's PostgresDialect on a stand-in pool that asks `this.raw` for each client, so a `db` the
+   * user keeps goes on working after a reset replaces the pool. Kysely never ends the real pool
+   * (`db.destroy()` is a no-op for it): `reset()` and `close()` own it. pg-cursor is given so that
+   * Kysely's `.stream()` works.
+   */
+  protected override createDialect(): PostgresDialect {
+    const connection = this
+    const pool = {
+      connect: () => connection.raw.connect(),
+      end: async () => {},
+      // Kysely builds a control client from these to cancel a query when its signal aborts.
+      get options() {
+        return connection.raw.options
+      },
+      get Client() {
+        return (connection.raw as unknown as { Client: PostgresPool['Client'] }).Client
+      },
+    }
+    return new PostgresDialect({
+      pool: pool as unknown as PostgresPool,
+      cursor: Cursor as unknown as PostgresCursorConstructor,
+    })
   }
 
-  /** Where the data lives and what changes the results: not the password, not pool sizes. */
+  /**
+   * Where the data lives and what changes the values read, for cache keys. Not the password or pool
+   * sizes: rotating a password or growing the pool must not throw away every cached result.
+   */
   protected override cacheIdentity(): Record<string, unknown> {
     const c = this.config
     const user = c.get<string>('user') ?? process.env.USER
@@ -101,6 +151,10 @@ export class PostgresConnection<DB = any> extends SqlConnection<pg.Pool, DB> {
     return (this.config.get<TypeSource>('types') ?? pg.types) as TypeSource
   }
 
+  /**
+   * `pool.query` with rows as arrays, read straight into columns. The type parsers are wrapped per
+   * query (QueryTypes) so pg's default ones yield cheaper values the table turns back into pg's.
+   */
   protected override async execute(query: CompiledSql): Promise<RowTable> {
     const pool = this.raw
     const types = new QueryTypes(this.#typeSource)
@@ -121,6 +175,11 @@ export class PostgresConnection<DB = any> extends SqlConnection<pg.Pool, DB> {
     return builder.finish()
   }
 
+  /**
+   * A pg-cursor on one checked-out client, read `chunkSize` rows at a time, so memory holds about
+   * one chunk. The client goes back to the pool when the loop ends, and is destroyed instead when
+   * the cursor failed (its connection may be mid-protocol).
+   */
   protected override async *executeStream(
     query: CompiledSql,
     chunkSize: number,
@@ -161,8 +220,26 @@ export class PostgresConnection<DB = any> extends SqlConnection<pg.Pool, DB> {
     }
   }
 
+  /** Lost, refused and restarting connections: a later attempt can succeed. SQL errors never are. */
   protected override isTransientError(error: unknown): boolean {
     return isTransientPgError(error)
+  }
+
+  /**
+   * Keeps the pool when pg already dealt with the loss. A client whose backend was terminated or
+   * whose socket closed is discarded by pg-pool, and so is every idle client that heard the same
+   * news, so one lost client leaves the rest of the pool (and the queries running on it) alone. A
+   * second loss within 2 s says the server went away under all of them (a restart, a failover)
+   * while they could not hear it, and the pool is replaced. Socket errors replace it at once; a
+   * server refusing new clients (too many connections, starting up) never does.
+   */
+  protected override needsReset(error: unknown): boolean {
+    const scope = pgErrorScope(error)
+    if (scope !== 'client') return scope === 'pool'
+    const now = performance.now()
+    const again = now - this.#lastLostClient < LOST_CLIENTS_WINDOW_MS
+    this.#lastLostClient = again ? Number.NEGATIVE_INFINITY : now
+    return again
   }
 
   /** Looks up the names of types created in the database (once per oid per connection). */

@@ -3,7 +3,11 @@ import path from 'node:path'
 import { ConfigError, type ConfigLayer, type NativeContext, type OptionSpec } from '@sqlconn/core'
 import ini from 'ini'
 
-/** Every option of a PostgreSQL connection, with pg's names, defaults and value types. */
+/**
+ * Every option of a PostgreSQL connection, with pg's names, defaults and value types, declared
+ * once: it drives validation (unknown and mistyped options), masking of the password and the
+ * options table in docs/postgres.md.
+ */
 export const POSTGRES_OPTIONS: readonly OptionSpec[] = [
   {
     name: 'connectionString',
@@ -110,7 +114,7 @@ export const POSTGRES_OPTIONS: readonly OptionSpec[] = [
 ]
 
 /** The connection fields that a URL, a service file and the PG* variables can give. */
-export const CONNECTION_FIELDS = [
+const CONNECTION_FIELDS = [
   'host',
   'port',
   'user',
@@ -147,7 +151,7 @@ const SERVICE_KEYS: Readonly<Record<string, (typeof CONNECTION_FIELDS)[number]>>
 }
 
 /** True for postgres: and postgresql: URLs. */
-export function isPostgresUrl(url: string): boolean {
+function isPostgresUrl(url: string): boolean {
   return /^postgres(ql)?:\/\//i.test(url.trim())
 }
 
@@ -163,7 +167,8 @@ function nativeValue(field: string, value: string): unknown {
 /**
  * PostgreSQL's own configuration, as libpq reads it: the PG* variables, the service named by
  * PGSERVICE (its values win over the variables, as in libpq) and DATABASE_URL when it is a
- * postgres URL. ~/.pgpass is read once the host, port, database and user are known (see settings.ts).
+ * postgres URL. Read so that a machine already set up for psql needs no secrets file at all.
+ * ~/.pgpass is read later, once the host, port, database and user are known (see settings.ts).
  */
 export function postgresNativeConfig({ env, home }: NativeContext): ConfigLayer {
   const values: Record<string, unknown> = {}

@@ -30,7 +30,7 @@ function rank(source: string): number {
 }
 
 /** The parts of a connection string, as pg reads them, with empty parts left out. */
-export function urlParts(url: string): Record<string, unknown> {
+function urlParts(url: string): Record<string, unknown> {
   const parsed = parseConnectionString(url) as Record<string, unknown>
   const out: Record<string, unknown> = {}
   for (const [key, field] of Object.entries(URL_FIELDS)) {
@@ -97,7 +97,7 @@ export function effectiveConfig(config: ResolvedConfig, context: NativeContext):
  * line whose host, port, database and user match (`*` matches anything). As in libpq, the file
  * is ignored when group or others can read it, and a socket directory matches "localhost".
  */
-export function pgpassPassword(
+function pgpassPassword(
   target: { host?: string; port?: number; user?: string; database?: string },
   { env, home }: NativeContext,
 ): { password: string; source: string } | undefined {
@@ -130,7 +130,10 @@ export function pgpassPassword(
   return undefined
 }
 
-/** pg's ssl setting for an sslmode, the way pg reads PGSSLMODE. */
+/**
+ * pg's ssl setting for an sslmode, the way pg reads PGSSLMODE, so that an sslmode written in
+ * secrets, a service file or a URL means to sqlconn exactly what it means to pg and libpq.
+ */
 export function sslFromMode(mode: string): unknown {
   switch (mode.toLowerCase()) {
     case 'disable':

@@ -116,17 +116,18 @@ const BUILTIN_TYPES = new Map<number, TypeInfo>()
 for (const [oid, name, type] of SCALARS) BUILTIN_TYPES.set(oid, { name, type })
 for (const [oid, elem] of ARRAYS) BUILTIN_TYPES.set(oid, { name: `${BUILTIN_TYPES.get(elem)!.name}[]`, type: 'list' })
 
-/** The built-in type behind an oid, or undefined for types created in the database (enums, extensions). */
+/**
+ * The built-in type behind an oid, or undefined for types created in the database (enums,
+ * extensions). Built-in oids are fixed in every PostgreSQL, so they are named without a query.
+ */
 export function builtinType(oid: number): TypeInfo | undefined {
   return BUILTIN_TYPES.get(oid)
 }
 
-/** Every built-in mapping, for the docs. */
-export function builtinTypes(): readonly (TypeInfo & { oid: number })[] {
-  return [...BUILTIN_TYPES].map(([oid, t]) => ({ oid, ...t }))
-}
-
-/** A type created in the database, as `pg_type` describes it. */
+/**
+ * A type created in the database, as `pg_type` describes it. Its oid differs from database to
+ * database, so the connection looks it up once and names the column after it (`dbType`).
+ */
 export function databaseType(row: { typname: string; typcategory: string; elem: string | null }): TypeInfo {
   if (row.typcategory === 'A' && row.elem) return { name: `${row.elem}[]`, type: 'list' }
   // Enums, composites, ranges and extension types (citext, hstore, vector) read as pg's text.
@@ -181,13 +182,13 @@ function isBuiltinJson(parser: Parser): boolean {
 }
 
 /** True when the parser for `oid` is pg's own default (so sqlconn may read the value more cheaply). */
-export function isDefaultParser(oid: number, parser: Parser): boolean {
+function isDefaultParser(oid: number, parser: Parser): boolean {
   if (JSON_OIDS.includes(oid)) return isBuiltinJson(parser)
   return BUILTIN_PARSERS.get(oid) === parser
 }
 
 /** True when nothing parses `oid` (pg hands over the text as it came). */
-export function isUnparsed(parser: Parser): boolean {
+function isUnparsed(parser: Parser): boolean {
   return parser === NO_PARSE
 }
 
@@ -207,7 +208,7 @@ function num(s: string, start: number, end: number): number {
  * the fraction as `1000 * parseFloat(fraction)`. `undefined` for anything off the common layout
  * (years before 100 or after 9999, BC, infinity, other DateStyles), which goes to pg's own parser.
  */
-export function epochMs(s: string, withTime: boolean): number | undefined {
+function epochMs(s: string, withTime: boolean): number | undefined {
   const len = s.length
   if (len < 10 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45) return undefined
   const year = num(s, 0, 4)
@@ -257,9 +258,12 @@ export function epochMs(s: string, withTime: boolean): number | undefined {
 const identity = (value: string): string => value
 
 /**
- * The type parsers of one query. Where pg's default parser is in place it hands sqlconn a cheaper
- * form with a `decode` (json text, epoch milliseconds, int8 text) that reads back as exactly pg's
- * value; a parser the user set (`pg.types.setTypeParser`, the `types` option) is used as it is.
+ * The type parsers of one query, handed to pg as its `types`. Building a Date or an object per
+ * value costs more than the rest of the read, so where pg's default parser is in place sqlconn
+ * takes a cheaper form with a `decode` (json text, epoch milliseconds, int8 text) that reads back
+ * as exactly pg's value. A parser the user set (`pg.types.setTypeParser`, the `types` option) is
+ * used as it is, so their choice of value always wins. One per query: what it records about the
+ * columns (`decodes`, `sawNonDate`) belongs to that result.
  */
 export class QueryTypes implements TypeSource {
   /** oids read in a cheaper form, with how they read back */
@@ -267,8 +271,17 @@ export class QueryTypes implements TypeSource {
   /** set when a date value went to pg's own parser and came back as no Date (±Infinity) */
   sawNonDate = false
 
+  /**
+   * @param base the parsers in force for the pool (the `types` option, else `pg.types`). A new
+   * QueryTypes is made per query, so a `setTypeParser` call made after the pool opened still counts.
+   */
   constructor(readonly base: TypeSource) {}
 
+  /**
+   * Called by pg for each column of the result. Returns pg's own parser unless it is the default
+   * one for json, int8 or a date type, in which case the cheaper form is returned and recorded in
+   * `decodes` so the table can rebuild pg's value when it is read.
+   */
   getTypeParser(oid: number, format = 'text'): Parser {
     const parser = this.base.getTypeParser(oid, format) as Parser
     if (format !== 'text' || !isDefaultParser(oid, parser)) return parser

@@ -1,8 +1,6 @@
-import type { Socket } from 'node:net'
 import { describeConformance } from '@sqlconn/core/testing'
-import type pg from 'pg'
 import type { PostgresConnection } from '../src/index.js'
-import { open, terminate, useSchema } from './helpers.js'
+import { breakIdleClients, open, useSchema } from './helpers.js'
 
 const schema = useSchema()
 
@@ -17,20 +15,6 @@ describeConformance({
    * that hears about it while idle is simply dropped by the pool; see postgres.test.ts.)
    */
   breakConnections: async (conn) => {
-    const pool = (conn as PostgresConnection).raw
-    const clients: pg.PoolClient[] = []
-    for (let i = pool.idleCount; i > 0; i--) clients.push(await pool.connect())
-    for (const client of clients) {
-      const socket = (client as unknown as { connection: { stream: Socket } }).connection.stream
-      socket.pause()
-      const write = socket.write
-      socket.write = function (this: Socket, ...args: Parameters<Socket['write']>) {
-        socket.write = write
-        socket.resume()
-        return write.apply(this, args)
-      } as Socket['write']
-      client.release()
-    }
-    await terminate((conn as PostgresConnection).config.get<string>('application_name')!)
+    await breakIdleClients(conn as PostgresConnection)
   },
 })

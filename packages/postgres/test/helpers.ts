@@ -1,4 +1,5 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import type { Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { closeAll } from '@sqlconn/core'
@@ -31,6 +32,48 @@ export async function terminate(applicationName: string): Promise<number> {
   )
   await admin(`select pg_terminate_backend(pid, 5000) from unnest($1::int[]) as pid`, [rows.map((r) => r.pid)])
   return rows.length
+}
+
+/**
+ * Kills the pool's idle clients the way a failover or a NAT dropping idle connections does: the
+ * server ends every backend, and each client finds out only when it is next used (its socket is
+ * paused until then). A client that hears about it while idle is simply dropped by pg-pool.
+ */
+export async function breakIdleClients(conn: PostgresConnection): Promise<number> {
+  const pool = conn.raw
+  const clients: pg.PoolClient[] = []
+  for (let i = pool.idleCount; i > 0; i--) clients.push(await pool.connect())
+  for (const client of clients) {
+    const socket = (client as unknown as { connection: { stream: Socket } }).connection.stream
+    socket.pause()
+    const write = socket.write
+    socket.write = function (this: Socket, ...args: Parameters<Socket['write']>) {
+      socket.write = write
+      socket.resume()
+      return write.apply(this, args)
+    } as Socket['write']
+    client.release()
+  }
+  await terminate(conn.config.get<string>('application_name')!)
+  return clients.length
+}
+
+/** Waits until `check` holds, polling every 10 ms (no timing is asserted). */
+export async function until(check: () => boolean | Promise<boolean>, what = 'condition'): Promise<void> {
+  for (let i = 0; i < 1000; i++) {
+    if (await check()) return
+    await new Promise((r) => setTimeout(r, 10))
+  }
+  throw new Error(`${what} never held`)
+}
+
+/** `promise`, or a failure naming `what` if it has not settled within `ms` (a hang fails fast). */
+export function within<T>(promise: Promise<T>, what: string, ms = 10_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms)
+  })
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }
 
 /**

@@ -4,21 +4,12 @@ import vm from 'node:vm'
 import { ParameterError, QueryError } from '@sqlconn/core'
 import { sql } from 'kysely'
 import { describe, expect, it } from 'vitest'
-import { admin, open, TEST_URL, terminate, useSchema } from './helpers.js'
+import { admin, breakIdleClients, open, TEST_URL, terminate, until, useSchema, within } from './helpers.js'
 
 const schema = useSchema()
 
 v8.setFlagsFromString('--expose-gc')
 const gc = vm.runInNewContext('gc') as () => void
-
-/** Waits until `check` holds, polling the database (no timing is asserted). */
-async function until(check: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (await check()) return
-    await new Promise((r) => setTimeout(r, 10))
-  }
-  throw new Error('condition never held')
-}
 
 describe('PostgreSQL queries', () => {
   it('binds $1-style params', async () => {
@@ -156,6 +147,126 @@ describe('PostgreSQL stale connections', () => {
   })
 })
 
+describe('PostgreSQL resets', () => {
+  it('a db kept before a reset still works after it', async () => {
+    const conn = open(schema.name)
+    await conn.query('create table kept (id int primary key)', { cache: false })
+    await conn.query('insert into kept values (1), (2)', { cache: false })
+    const db = conn.db
+    const before = conn.raw
+    await conn.reset()
+    const rows = await db
+      .selectFrom('kept' as never)
+      .select('id' as never)
+      .orderBy('id' as never)
+      .execute()
+    expect(rows).toEqual([{ id: 1 }, { id: 2 }])
+    expect(conn.raw).not.toBe(before)
+    expect(conn.db).toBe(db)
+    await conn.close()
+  })
+
+  it('a query waiting for a client during a reset still completes', async () => {
+    const conn = open(schema.name, { max: 1 })
+    const pool = conn.raw
+    const slow = conn.query('select 1 as slow from pg_sleep(0.3)', { cache: false })
+    await until(() => pool.totalCount === 1 && pool.idleCount === 0, 'the slow query holding the client')
+    const queued = conn.query('select 2 as queued', { cache: false })
+    await until(() => pool.waitingCount === 1, 'a query waiting for the client')
+    const reset = conn.reset()
+    expect((await within(slow, 'the slow query')).get(0)).toEqual({ slow: 1 })
+    expect((await within(queued, 'the waiting query')).get(0)).toEqual({ queued: 2 })
+    await within(reset, 'reset()')
+    expect(pool.totalCount).toBe(0)
+    await conn.close()
+  })
+
+  it('a Kysely query waiting for a client during a reset still completes', async () => {
+    const conn = open(schema.name, { max: 1 })
+    const pool = conn.raw
+    const slow = conn.query('select 1 as slow from pg_sleep(0.3)', { cache: false })
+    await until(() => pool.idleCount === 0 && pool.totalCount === 1, 'the slow query holding the client')
+    const queued = sql<{ queued: number }>`select 2 as queued`.execute(conn.db)
+    await until(() => pool.waitingCount === 1, 'a query waiting for the client')
+    const reset = conn.reset()
+    expect((await within(queued, 'the waiting Kysely query')).rows).toEqual([{ queued: 2 }])
+    await within(Promise.all([slow, reset]), 'the slow query and reset()')
+    await conn.close()
+  })
+
+  it('a query after a reset runs at once, while the old pool finishes its slow query', async () => {
+    const conn = open(schema.name, { max: 1 })
+    const old = conn.raw
+    let slowDone = false
+    const slow = conn.query('select 1 as slow from pg_sleep(1)', { cache: false }).then((t) => {
+      slowDone = true
+      return t
+    })
+    await until(() => old.idleCount === 0 && old.totalCount === 1, 'the slow query holding the client')
+    const reset = conn.reset()
+    expect((await conn.query('select 2 as fast', { cache: false })).get(0)).toEqual({ fast: 2 })
+    expect(slowDone).toBe(false)
+    expect((await slow).get(0)).toEqual({ slow: 1 })
+    await reset
+    await conn.close()
+  })
+
+  it('keeps the pool, and the queries running on it, when one backend is terminated', async () => {
+    const conn = open(schema.name, { max: 2 })
+    const app = conn.config.get<string>('application_name')!
+    const resets: string[] = []
+    const retries: unknown[] = []
+    conn.on('reset', ({ reason }) => resets.push(reason))
+    conn.on('retry', (e) => retries.push(e))
+    const pool = conn.raw
+    const victim = conn.query(`select 'victim' as who from pg_sleep(0.5)`, { cache: false })
+    const bystander = conn.query(`select 'bystander' as who from pg_sleep(0.5)`, { cache: false })
+    let pid = 0
+    await until(async () => {
+      const rows = await admin<{ pid: number }>(
+        `select pid from pg_stat_activity where application_name = $1 and state = 'active' and query like '%victim%'`,
+        [app],
+      )
+      pid = rows[0]?.pid ?? 0
+      return pid !== 0
+    }, 'the victim query running')
+    await admin('select pg_terminate_backend($1, 5000)', [pid])
+    expect((await victim).get(0)).toEqual({ who: 'victim' })
+    expect((await bystander).get(0)).toEqual({ who: 'bystander' })
+    expect(retries.length).toBe(1)
+    expect(resets).toEqual([])
+    expect(conn.raw).toBe(pool)
+    await conn.close()
+  })
+
+  it('replaces the pool when its idle clients turn out dead one after another', async () => {
+    const conn = open(schema.name, { max: 5 })
+    await Promise.all(Array.from({ length: 5 }, () => conn.query('select pg_sleep(0.05)', { cache: false })))
+    const pool = conn.raw
+    expect(await breakIdleClients(conn)).toBe(5)
+    const resets: string[] = []
+    conn.on('reset', ({ reason }) => resets.push(reason))
+    expect((await conn.query('select 42 as answer', { cache: false })).get(0)).toEqual({ answer: 42 })
+    expect(resets).toEqual(['transient error'])
+    expect(conn.raw).not.toBe(pool)
+    await conn.close()
+  })
+
+  it('fails at once, unretried, when every client stays busy past connectionTimeoutMillis', async () => {
+    const conn = open(schema.name, { max: 1, connectionTimeoutMillis: 100 })
+    const retries: unknown[] = []
+    conn.on('retry', (e) => retries.push(e))
+    const slow = conn.query('select 1 as slow from pg_sleep(0.5)', { cache: false })
+    await until(() => conn.raw.idleCount === 0 && conn.raw.totalCount === 1, 'the slow query holding the client')
+    const err = await conn.query('select 2', { cache: false }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(QueryError)
+    expect((err as Error).message).toContain('timeout exceeded when trying to connect')
+    expect(retries).toEqual([])
+    await slow
+    await conn.close()
+  })
+})
+
 describe('PostgreSQL streaming', () => {
   it('reads 200,000 rows in chunks while holding only about one chunk', async () => {
     const conn = open(schema.name)
@@ -177,6 +288,15 @@ describe('PostgreSQL streaming', () => {
     // The whole result would hold 200,000 strings of 200+ characters: over 40 MB.
     expect(peak).toBeLessThan(12 * 2 ** 20)
     expect(conn.raw.totalCount).toBe(conn.raw.idleCount)
+    await conn.close()
+  })
+
+  it("streams a Kysely query through conn.db's own .stream()", async () => {
+    const conn = open(schema.name)
+    const ids: number[] = []
+    const query = conn.db.selectNoFrom(sql<number>`generate_series(1, 5)`.as('id'))
+    for await (const row of query.stream(2)) ids.push((row as { id: number }).id)
+    expect(ids).toEqual([1, 2, 3, 4, 5])
     await conn.close()
   })
 

@@ -12,7 +12,7 @@ import {
   TableBuilder,
 } from '@sqlconn/core'
 import Database from 'better-sqlite3'
-import { SqliteDialect } from 'kysely'
+import { type SqliteDatabase, SqliteDialect } from 'kysely'
 import { logicalType } from './types.js'
 import { filenameFromUrl } from './url.js'
 
@@ -77,7 +77,7 @@ export class SqliteConnection<DB = any> extends SqlConnection<Database.Database,
   #schemaVersionStmt: Database.Statement | undefined
   #schemaVersion = -1
   // An in-memory database is private to its handle: cached results must not be shared by name.
-  readonly #memoryId = `memory:${randomUUID()}`
+  #memoryId = `memory:${randomUUID()}`
 
   /** The database file this connection opens (absolute), or ":memory:". */
   get filename(): string {
@@ -90,6 +90,7 @@ export class SqliteConnection<DB = any> extends SqlConnection<Database.Database,
     return file === ':memory:' || file === '' ? file : path.resolve(file)
   }
 
+  /** Opens the file with better-sqlite3's own options, then applies safeIntegers and pragmas. */
   protected override connect(config: ResolvedConfig): Database.Database {
     const db = new Database(this.filename, {
       readonly: config.get<boolean>('readonly'),
@@ -104,6 +105,7 @@ export class SqliteConnection<DB = any> extends SqlConnection<Database.Database,
     return db
   }
 
+  /** Closes the handle; better-sqlite3 finalizes its statements. */
   protected override async disconnect(raw: Database.Database): Promise<void> {
     raw.close()
   }
@@ -117,18 +119,29 @@ export class SqliteConnection<DB = any> extends SqlConnection<Database.Database,
     }
   }
 
+  /** Prepared statements belong to the old handle. */
   protected override onReset(): void {
     super.onReset()
+    // A reopened :memory: database is a new, empty one: its results are not the old one's.
+    this.#memoryId = `memory:${randomUUID()}`
     this.#statements.clear()
     this.#schemaVersionStmt = undefined
     this.#schemaVersion = -1
   }
 
-  protected override createDialect(raw: Database.Database): SqliteDialect {
-    return new SqliteDialect({ database: raw })
+  /** Kysely keeps this facade for good; each statement goes to the handle of the moment. */
+  protected override createDialect(): SqliteDialect {
+    return new SqliteDialect({
+      database: {
+        prepare: (sql: string) => this.raw.prepare(sql),
+        // The handle is closed by close() and reset(), not by Kysely.
+        close: () => {},
+      } as unknown as SqliteDatabase,
+    })
   }
 
-  protected override execute(query: CompiledSql): RowTable {
+  /** A cached prepared statement in raw (array) mode, its rows straight into columns. */
+  protected override execute(query: CompiledSql): RowTable | Promise<RowTable> {
     const { stmt, fields } = this.#prepare(query.sql)
     const params = bindable(query.parameters)
     if (!fields) {
@@ -141,6 +154,7 @@ export class SqliteConnection<DB = any> extends SqlConnection<Database.Database,
     return builder.finish()
   }
 
+  /** Iterates a statement of its own, one chunk at a time; `return()` on break finalizes it. */
   protected override async *executeStream(query: CompiledSql, chunkSize: number): AsyncIterable<RowTable> {
     // A statement being iterated is busy, so streams get their own rather than a cached one.
     const stmt = this.raw.prepare(query.sql)
@@ -149,14 +163,17 @@ export class SqliteConnection<DB = any> extends SqlConnection<Database.Database,
       return
     }
     stmt.raw(true)
-    const fields = fieldsOf(stmt)
+    let fields: FieldInit[] = fieldsOf(stmt)
     const iterator = stmt.iterate(...bindable(query.parameters)) as IterableIterator<unknown[]>
     try {
       let builder = new TableBuilder(fields, chunkSize)
       for (const row of iterator) {
         builder.appendRow(row)
         if (builder.numRows === chunkSize) {
-          yield builder.finish()
+          const chunk = builder.finish()
+          // Types inferred from the first chunk's values hold for every chunk of the stream.
+          fields = chunk.schema.fields.map((f) => ({ ...f, type: f.type === 'null' ? undefined : f.type }))
+          yield chunk
           builder = new TableBuilder(fields, chunkSize)
         }
       }
@@ -166,10 +183,15 @@ export class SqliteConnection<DB = any> extends SqlConnection<Database.Database,
     }
   }
 
+  /** Another process holds the lock: reopening the file would not help, waiting and retrying does. */
+  protected override needsReset(error: unknown): boolean {
+    return !isBusy(error)
+  }
+
   /** SQLITE_BUSY (another connection holds the lock past `timeout`) and a closed handle are transient. */
   protected override isTransientError(error: unknown): boolean {
     const e = error as { code?: unknown; message?: unknown }
-    if (typeof e?.code === 'string' && e.code.startsWith('SQLITE_BUSY')) return true
+    if (isBusy(error)) return true
     return e instanceof TypeError && e.message === 'The database connection is not open'
   }
 
@@ -197,6 +219,11 @@ export class SqliteConnection<DB = any> extends SqlConnection<Database.Database,
     this.#statements.set(sql, prepared)
     return prepared
   }
+}
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY')
 }
 
 interface Prepared {

@@ -15,8 +15,8 @@ import {
 import { type Deserialize, Keyv, type KeyvStoreAdapter, type Serialize } from 'keyv'
 import { type Duration, toMilliseconds } from '../duration.js'
 import { ConfigError, OptionalDependencyError } from '../errors.js'
-import { didYouMean } from '../options.js'
-import { decodeTable, encodeTable, estimateBytes } from '../table/codec.js'
+import { didYouMean, maskUrlPasswords } from '../options.js'
+import { decodeTable, encodeTable, estimateBytes, NotEncodableError } from '../table/codec.js'
 import type { RowTable } from '../table/table.js'
 import { acquireRedisStore, deleteByPrefix, MemoryStore, RedisBytesStore, releaseRedisStore } from './stores.js'
 
@@ -74,7 +74,9 @@ export interface CacheStats {
 
 /** What a cache tells its connection. */
 export interface CacheEvents {
+  /** A store command failed or timed out; the query went to the database. */
   onError(error: unknown): void
+  /** The circuit breaker changed state. */
   onBreaker(state: CacheStats['breaker']): void
 }
 
@@ -103,12 +105,19 @@ export function validateCacheOptions(options: Record<string, unknown>, source: s
       )
     }
   }
-  if (options.url !== undefined && !/^rediss?:\/\//.test(String(options.url))) {
-    throw new ConfigError(
-      'INVALID_OPTION',
-      'cache.url',
-      `cache.url must be a redis:// or rediss:// URL (from ${source}).`,
-    )
+  if (options.url !== undefined) {
+    let ok = false
+    try {
+      const url = new URL(String(options.url))
+      ok = (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== ''
+    } catch {}
+    if (!ok) {
+      throw new ConfigError(
+        'INVALID_OPTION',
+        'cache.url',
+        `cache.url must be a redis:// or rediss:// URL with a host, got ${maskUrlPasswords(String(options.url))} (from ${source}).`,
+      )
+    }
   }
   return options as CacheOptions
 }
@@ -158,10 +167,9 @@ const deserializeEnvelope = ((text: string) => {
 }) as Deserialize
 
 function encodeEntry(table: RowTable, freshUntil: number): Buffer {
-  const encoded = encodeTable(table)
-  const out = Buffer.allocUnsafe(8 + encoded.length)
+  // encodeTable leaves 8 bytes in front for the freshness time: one allocation, one copy.
+  const out = encodeTable(table, 8)
   out.writeDoubleLE(freshUntil, 0)
-  encoded.copy(out, 8)
   return out
 }
 
@@ -184,7 +192,6 @@ export class QueryCache {
   readonly #swr: number
   readonly #events: CacheEvents
   readonly #policy: IPolicy
-  readonly #breakerPolicy: ReturnType<typeof circuitBreaker> | undefined
   #keyv: Promise<{ keyv: Keyv; store: unknown; mode: Mode }> | undefined
   #closed = false
   readonly stats: CacheStats = { hits: 0, staleHits: 0, misses: 0, errors: 0, skipped: 0, breaker: 'closed' }
@@ -213,7 +220,6 @@ export class QueryCache {
               : 'closed'
         this.#events.onBreaker(this.stats.breaker)
       })
-      this.#breakerPolicy = breaker
       this.#policy = wrap(breaker, timeoutPolicy)
     }
   }
@@ -402,19 +408,33 @@ export class QueryCache {
     return raw as MemoryEntry
   }
 
+  /** Stores a result. Nothing here may fail the query: the database has already answered. */
   async #set(key: string, table: RowTable, ttlMs: number | undefined): Promise<void> {
-    const { keyv, mode } = await this.#store()
-    const freshUntil = ttlMs === undefined ? Number.MAX_SAFE_INTEGER : Date.now() + ttlMs
     let value: MemoryEntry | Buffer | string
-    if (mode === 'object') value = { table, freshUntil }
-    else {
-      const bytes = encodeEntry(table, freshUntil)
-      value = mode === 'buffer' ? bytes : bytes.toString('base64')
-    }
-    const size = typeof value === 'object' && !Buffer.isBuffer(value) ? estimateBytes(table) : value.length
-    if (this.#options.maxEntrySize !== undefined && size > this.#options.maxEntrySize) {
-      this.stats.skipped++
+    let keyv: Keyv
+    try {
+      const store = await this.#store()
+      keyv = store.keyv
+      const freshUntil = ttlMs === undefined ? Number.MAX_SAFE_INTEGER : Date.now() + ttlMs
+      if (store.mode === 'object') value = { table, freshUntil }
+      else {
+        const bytes = encodeEntry(table, freshUntil)
+        value = store.mode === 'buffer' ? bytes : bytes.toString('base64')
+      }
+    } catch (err) {
+      if (err instanceof OptionalDependencyError) throw err
+      // A value the format cannot keep exactly (a driver's class instance) is not cached at all.
+      if (err instanceof NotEncodableError) this.stats.skipped++
+      else this.#failed(err)
       return
+    }
+    const limit = this.#options.maxEntrySize
+    if (limit !== undefined) {
+      const size = typeof value === 'string' || Buffer.isBuffer(value) ? value.length : estimateBytes(table)
+      if (size > limit) {
+        this.stats.skipped++
+        return
+      }
     }
     const storeTtl = ttlMs === undefined ? undefined : ttlMs + this.#swr
     await this.#safe(() => keyv.set(key, value, storeTtl))
@@ -444,7 +464,9 @@ export class QueryCache {
   async #safe<T>(op: () => Promise<T>): Promise<T | undefined> {
     try {
       // Loading @keyv/redis and the first connect are outside the per-command timeout.
-      await this.#store()
+      const { store } = await this.#store()
+      // In memory nothing can hang or go down: no timeout, no breaker, no cost on a hit.
+      if (store instanceof MemoryStore || store instanceof Map) return await op()
       return (await this.#policy.execute(op)) as T
     } catch (err) {
       // A missing @keyv/redis is a setup mistake to fix, not an outage to ride out.
@@ -459,10 +481,5 @@ export class QueryCache {
     if (err instanceof BrokenCircuitError) return
     this.stats.errors++
     this.#events.onError(err instanceof TaskCancelledError ? new Error('Cache store timed out', { cause: err }) : err)
-  }
-
-  /** True while the breaker skips the store. @internal */
-  get breakerOpen(): boolean {
-    return this.#breakerPolicy?.state === CircuitState.Open
   }
 }

@@ -1,8 +1,6 @@
-import { createRequire } from 'node:module'
-import path from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { LRUCache } from 'lru-cache'
 import { OptionalDependencyError } from '../errors.js'
+import { exportsOf, importFromProject } from '../load.js'
 import { maskUrlPasswords } from '../options.js'
 
 /**
@@ -17,27 +15,33 @@ export class MemoryStore {
     this.#lru = new LRUCache({ max })
   }
 
+  /** The entry, marking it recently used. */
   get(key: string): object | undefined {
     return this.#lru.get(key)
   }
 
+  /** Stores an entry, evicting the least recently used past `max`. */
   set(key: string, value: object): boolean {
     this.#lru.set(key, value)
     return true
   }
 
+  /** Drops an entry. */
   delete(key: string): boolean {
     return this.#lru.delete(key)
   }
 
+  /** Whether an entry is held. */
   has(key: string): boolean {
     return this.#lru.has(key)
   }
 
+  /** Drops every entry. */
   clear(): void {
     this.#lru.clear()
   }
 
+  /** Every key, for clearing one connection's entries. */
   keys(): IterableIterator<string> {
     return this.#lru.keys()
   }
@@ -77,20 +81,24 @@ export class RedisBytesStore {
     readonly client: RedisLike,
   ) {}
 
+  /** The stored bytes in keyv's entry shape; Redis expires keys itself, so there is no `expires`. */
   async get(key: string): Promise<{ value: Buffer; expires: undefined } | undefined> {
     const value = await this.redis.get(key)
     return Buffer.isBuffer(value) ? { value, expires: undefined } : undefined
   }
 
+  /** Stores the bytes with a `PX` expiry of `ttl` ms. */
   async set(key: string, entry: { value: Buffer }, ttl?: number): Promise<boolean> {
     await this.redis.set(key, entry.value, ttl)
     return true
   }
 
+  /** Deletes one key. */
   async delete(key: string): Promise<boolean> {
     return this.redis.delete(key)
   }
 
+  /** Deletes what @keyv/redis considers its keys. */
   async clear(): Promise<void> {
     await this.redis.clear()
   }
@@ -132,11 +140,7 @@ const redisStores = new Map<string, SharedRedis>()
 
 async function importOptional(name: string, feature: string): Promise<Record<string, unknown>> {
   try {
-    const resolved = createRequire(path.join(process.cwd(), 'package.json')).resolve(name)
-    return (await import(pathToFileURL(resolved).href)) as Record<string, unknown>
-  } catch {}
-  try {
-    return (await import(name)) as Record<string, unknown>
+    return exportsOf(await importFromProject(name))
   } catch (err) {
     throw new OptionalDependencyError(name, feature, { cause: err })
   }
@@ -161,7 +165,7 @@ export function acquireRedisStore(url: string, connectTimeoutMs: number): Promis
         client: unknown,
         options: object,
       ) => KeyvRedisLike
-      const createClient = (mod.createClient ?? cjs?.createClient) as (options: object) => RedisLike & {
+      const createClient = mod.createClient as (options: object) => RedisLike & {
         withTypeMapping(mapping: object): unknown
       }
       const plain = createClient({ url })

@@ -1,6 +1,5 @@
-import { createRequire } from 'node:module'
-import path from 'node:path'
 import { OptionalDependencyError } from '../errors.js'
+import { requireFromProject } from '../load.js'
 import type { Column } from './table.js'
 import type { LogicalType, Schema } from './types.js'
 
@@ -8,20 +7,15 @@ type Arrow = typeof import('apache-arrow')
 
 let arrow: Arrow | undefined
 
-/**
- * apache-arrow is an optional peer: load it synchronously (its CommonJS build) from core's own
- * location, then from the user's project, so `toArrow()` stays a plain method.
- */
+/** apache-arrow is an optional peer, loaded synchronously (its CommonJS build) so `toArrow()` stays a plain method. */
 function loadArrow(): Arrow {
   if (arrow) return arrow
-  const bases = [import.meta.url, path.join(process.cwd(), 'package.json')]
-  for (const base of bases) {
-    try {
-      arrow = createRequire(base)('apache-arrow') as Arrow
-      return arrow
-    } catch {}
+  try {
+    arrow = requireFromProject('apache-arrow') as Arrow
+    return arrow
+  } catch (err) {
+    throw new OptionalDependencyError('apache-arrow', 'RowTable.toArrow()', { cause: err })
   }
-  throw new OptionalDependencyError('apache-arrow', 'RowTable.toArrow()')
 }
 
 const ISO_NO_ZONE = /^\d{4}-\d\d-\d\d[ T]\d\d:\d\d(:\d\d(\.\d+)?)?$/

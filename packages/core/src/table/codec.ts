@@ -1,6 +1,6 @@
 import { deserialize, serialize } from 'node:v8'
 import type { ColumnData, Storage } from './storage.js'
-import { RowTable } from './table.js'
+import { columnData, RowTable } from './table.js'
 import type { Field } from './types.js'
 
 /**
@@ -92,25 +92,51 @@ function encodeColumn(data: ColumnData, body: BodyWriter): ColumnHeader {
       const packed = packStrings(s.values, data.length)
       if (packed)
         return { ...base, k: 'str', d: body.add(packed.data), o: body.add(packed.offsets), json: s.kind === 'json' }
+      for (const v of s.values) assertPlain(v)
       return { ...base, k: 'v8', d: body.add(serialize(s.values)), json: s.kind === 'json' }
     }
   }
 }
 
-/** Encodes a table for a byte or string store (see the format above). */
-export function encodeTable(table: RowTable): Buffer {
+/** A value the format cannot give back identical (a class instance, a Buffer among other values). */
+export class NotEncodableError extends TypeError {}
+
+/** Throws NotEncodableError unless V8's serializer gives `v` back identical. */
+function assertPlain(v: unknown, depth = 0): void {
+  if (v === null || v === undefined || typeof v !== 'object') {
+    if (typeof v === 'function' || typeof v === 'symbol') throw new NotEncodableError(`A ${typeof v} cannot be cached.`)
+    return
+  }
+  if (v instanceof Date) return
+  if (Buffer.isBuffer(v) || depth > 64) throw new NotEncodableError('This value cannot be cached exactly.')
+  if (v instanceof Uint8Array) return
+  const proto = Object.getPrototypeOf(v)
+  if (Array.isArray(v)) {
+    for (const x of v) assertPlain(x, depth + 1)
+  } else if (proto === Object.prototype || proto === null) {
+    for (const x of Object.values(v)) assertPlain(x, depth + 1)
+  } else {
+    throw new NotEncodableError(`A ${proto?.constructor?.name ?? 'class'} instance cannot be cached exactly.`)
+  }
+}
+
+/**
+ * Encodes a table for a byte or string store (see the format above), leaving `reserve` bytes in
+ * front for the caller's own header. Throws NotEncodableError for values it cannot give back identical.
+ */
+export function encodeTable(table: RowTable, reserve = 0): Buffer {
   const body = new BodyWriter()
   const columns: ColumnHeader[] = []
-  for (let j = 0; j < table.numCols; j++) columns.push(encodeColumn(table.getChildAt(j)!.data, body))
+  for (let j = 0; j < table.numCols; j++) columns.push(encodeColumn(columnData(table.getChildAt(j)!), body))
   const header: Header = { fields: [...table.schema.fields], metadata: [...table.schema.metadata], columns }
   const json = Buffer.from(JSON.stringify(header))
   const headEnd = 8 + json.length
   const bodyStart = headEnd + ((8 - (headEnd % 8)) % 8)
-  const out = Buffer.alloc(bodyStart + body.length)
-  out.write(MAGIC, 0, 'latin1')
-  out.writeUInt32LE(json.length, 4)
-  json.copy(out, 8)
-  let pos = bodyStart
+  const out = Buffer.alloc(reserve + bodyStart + body.length)
+  out.write(MAGIC, reserve, 'latin1')
+  out.writeUInt32LE(json.length, reserve + 4)
+  json.copy(out, reserve + 8)
+  let pos = reserve + bodyStart
   for (const part of body.parts) {
     out.set(part, pos)
     pos += part.byteLength
@@ -130,7 +156,11 @@ export function decodeTable(bytes: Uint8Array): RowTable {
   const bodyStart = headEnd + ((8 - (headEnd % 8)) % 8)
   let body = buf.subarray(bodyStart)
   // Typed-array views need an aligned start; a buffer handed over by a client may not have one.
-  if (body.byteOffset % 8 !== 0) body = Buffer.from(new Uint8Array(body))
+  if (body.byteOffset % 8 !== 0) {
+    const aligned = new Uint8Array(body.byteLength)
+    aligned.set(body)
+    body = Buffer.from(aligned.buffer)
+  }
   const ab = body.buffer
   const at = body.byteOffset
   const u8 = ([o, l]: Range) => new Uint8Array(ab, at + o, l)
@@ -179,7 +209,7 @@ export function decodeTable(bytes: Uint8Array): RowTable {
 export function estimateBytes(table: RowTable): number {
   let bytes = 0
   for (let j = 0; j < table.numCols; j++) {
-    const { storage, nulls } = table.getChildAt(j)!.data
+    const { storage, nulls } = columnData(table.getChildAt(j)!)
     bytes += nulls?.byteLength ?? 0
     switch (storage.kind) {
       case 'null':

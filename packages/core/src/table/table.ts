@@ -3,17 +3,20 @@ import type { ColumnData } from './storage.js'
 import { isNullAt, sliceData, valueAt } from './storage.js'
 import type { Field, LogicalType, Schema } from './types.js'
 
+const DATA = new WeakMap<Column, ColumnData>()
+
 /** One column of a RowTable, shaped like apache-arrow's `Vector`. */
 export class Column<T = unknown> implements Iterable<T | null> {
-  /** @internal */
-  readonly data: ColumnData
+  // Private: a cached table is shared by every caller, so its buffers must not be reachable.
+  readonly #data: ColumnData
 
   /** @internal built by RowTable */
   constructor(
     readonly field: Field,
     data: ColumnData,
   ) {
-    this.data = data
+    this.#data = data
+    DATA.set(this, data)
   }
 
   /** The column's name. */
@@ -28,42 +31,47 @@ export class Column<T = unknown> implements Iterable<T | null> {
 
   /** Number of values. */
   get length(): number {
-    return this.data.length
+    return this.#data.length
   }
 
   /** Number of nulls. */
   get nullCount(): number {
-    return this.data.nullCount
+    return this.#data.nullCount
   }
 
   /** The value at `index` (the driver's own value), or null; out of range gives null, as in Arrow. */
   get(index: number): T | null {
-    if (index < 0 || index >= this.data.length) return null
-    return valueAt(this.data, index) as T | null
+    if (index < 0 || index >= this.#data.length) return null
+    return valueAt(this.#data, index) as T | null
   }
 
   /** Like `get`, with negative indexes counting from the end. */
   at(index: number): T | null {
-    return this.get(index < 0 ? this.data.length + index : index)
+    return this.get(index < 0 ? this.#data.length + index : index)
   }
 
   /** False when the value at `index` is null. */
   isValid(index: number): boolean {
-    return !isNullAt(this.data, index)
+    return !isNullAt(this.#data, index)
   }
 
   /** Every value, in order, as a plain array. */
   toArray(): (T | null)[] {
-    const n = this.data.length
+    const n = this.#data.length
     const out = new Array<T | null>(n)
-    for (let i = 0; i < n; i++) out[i] = valueAt(this.data, i) as T | null
+    for (let i = 0; i < n; i++) out[i] = valueAt(this.#data, i) as T | null
     return out
   }
 
   *[Symbol.iterator](): Iterator<T | null> {
-    const n = this.data.length
-    for (let i = 0; i < n; i++) yield valueAt(this.data, i) as T | null
+    const n = this.#data.length
+    for (let i = 0; i < n; i++) yield valueAt(this.#data, i) as T | null
   }
+}
+
+/** A column's storage, for core's codec. Internal: not exported from the package. */
+export function columnData(column: Column): ColumnData {
+  return DATA.get(column)!
 }
 
 /** A row of a RowTable as a plain object. */
@@ -80,12 +88,14 @@ export class RowTable<R extends Row = Row> implements Iterable<R> {
   readonly schema: Schema
   readonly numRows: number
   readonly #columns: readonly Column[]
+  readonly #data: readonly ColumnData[]
   readonly #names: readonly string[]
 
   /** @internal adapters build tables with TableBuilder */
   private constructor(fields: readonly Field[], data: readonly ColumnData[], metadata: ReadonlyMap<string, string>) {
     this.schema = Object.freeze({ fields: Object.freeze([...fields]), metadata })
     this.#columns = fields.map((f, j) => new Column(f, data[j]!))
+    this.#data = data
     this.#names = fields.map((f) => f.name)
     this.numRows = data[0]?.length ?? 0
   }
@@ -124,8 +134,8 @@ export class RowTable<R extends Row = Row> implements Iterable<R> {
   get(index: number): R | null {
     if (index < 0 || index >= this.numRows || !Number.isInteger(index)) return null
     const row: Row = {}
-    const cols = this.#columns
-    for (let j = 0; j < cols.length; j++) row[this.#names[j]!] = valueAt(cols[j]!.data, index)
+    const data = this.#data
+    for (let j = 0; j < data.length; j++) row[this.#names[j]!] = valueAt(data[j]!, index)
     return row as R
   }
 
@@ -152,7 +162,7 @@ export class RowTable<R extends Row = Row> implements Iterable<R> {
     const e = Math.max(b, clamp(end < 0 ? n + end : end, n))
     return new RowTable(
       this.schema.fields,
-      this.#columns.map((c) => sliceData(c.data, b, e)),
+      this.#columns.map((c) => sliceData(DATA.get(c)!, b, e)),
       this.schema.metadata,
     ) as RowTable<R>
   }
@@ -167,17 +177,17 @@ export class RowTable<R extends Row = Row> implements Iterable<R> {
     })
     return new RowTable(
       cols.map((c) => c.field),
-      cols.map((c) => c.data),
+      cols.map((c) => DATA.get(c)!),
       this.schema.metadata,
     ) as unknown as RowTable<Pick<R, K>>
   }
 
-  /** The table with `metadata` replacing its schema metadata (used for `indexCol`). @internal */
-  withMetadata(metadata: ReadonlyMap<string, string>, order?: readonly string[]): RowTable<R> {
-    const cols = order ? order.map((n) => this.getChild(n as keyof R & string)!) : this.#columns
+  /** The table with `metadata` replacing its schema metadata, columns in `order` (positions). @internal */
+  withMetadata(metadata: ReadonlyMap<string, string>, order?: readonly number[]): RowTable<R> {
+    const cols = order ? order.map((j) => this.#columns[j]!) : this.#columns
     return new RowTable(
       cols.map((c) => c.field),
-      cols.map((c) => c.data),
+      cols.map((c) => DATA.get(c)!),
       metadata,
     ) as RowTable<R>
   }
