@@ -2,14 +2,14 @@
 // (GET through keyv + decode) against a raw GET of the same bytes. Also the encoded size vs JSON.
 // Run from the repository root with `npx -y pnpm@10.34.9 bench` (or `pnpm --filter sqlconn-bench run bench:cache`).
 import { randomUUID } from 'node:crypto'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { createClient } from '@keyv/redis'
 import { closeAll, connection } from '@sqlconn/core'
 import Database from 'better-sqlite3'
 import { Bench } from 'tinybench'
+import { budget, fmtInt, latency, writeReport } from './lib.mjs'
 
 const REDIS_URL = process.env.SQLCONN_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 const ROWS = 100_000
@@ -42,6 +42,7 @@ function seed(filename) {
   db.close()
 }
 
+// This report's own formats (two decimals in ms, always KiB), kept so RESULTS-cache.md reads as before.
 const fmt = (ms) => (ms >= 1 ? `${ms.toFixed(2)} ms` : `${(ms * 1000).toFixed(1)} µs`)
 const kib = (n) => `${(n / 1024).toFixed(1)} KiB`
 
@@ -69,7 +70,7 @@ for (const { limit, options } of SIZES) {
   const [key] = await redis.keys(`${namespace}:*`).then((keys) => keys.filter((k) => k !== rows.at(-1)?.key))
   const stored = await redis.strLen(key)
   const json = JSON.stringify(table).length
-  const bench = new Bench(options)
+  const bench = new Bench(budget(options))
   bench
     .add('query (database)', async () => {
       await plain.query(SQL, { params: [limit] })
@@ -87,7 +88,7 @@ for (const { limit, options } of SIZES) {
       await redis.get(key)
     })
   await bench.run()
-  const mean = Object.fromEntries(bench.tasks.map((t) => [t.name, t.result.latency.mean]))
+  const mean = Object.fromEntries(bench.tasks.map((t) => [t.name, latency(bench, t.name, limit).mean]))
   rows.push({ limit, key, mean, stored, json })
   console.log(
     `${limit} rows:`,
@@ -110,14 +111,13 @@ const lines = [
     const r = mean['redis hit']
     const g = mean['raw redis GET']
     const gs = mean['raw redis GET (string)']
-    return `| ${limit.toLocaleString('en')} | ${fmt(q)} | ${fmt(m)} | ${((m / q) * 100).toFixed(3)}% | ${fmt(r)} | ${fmt(g)} | ${(r / g).toFixed(2)}x | ${fmt(gs)} | ${kib(stored)} | ${kib(json)} | ${(stored / json).toFixed(2)}x |`
+    return `| ${fmtInt(limit)} | ${fmt(q)} | ${fmt(m)} | ${((m / q) * 100).toFixed(3)}% | ${fmt(r)} | ${fmt(g)} | ${(r / g).toFixed(2)}x | ${fmt(gs)} | ${kib(stored)} | ${kib(json)} | ${(stored / json).toFixed(2)}x |`
   }),
   '',
   'Targets: a memory hit under 1% of the query; a Redis hit (GET through keyv + decode into a RowTable) at most 1.5x a raw GET of the same bytes with the Redis client alone; the stored entry smaller than its JSON. "raw GET (bytes)" asks the client for a Buffer, as sqlconn does; "raw GET (string)" is the client\'s default, which also decodes UTF-8.',
   '',
 ]
-console.log(lines.join('\n'))
-writeFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'RESULTS-cache.md'), lines.join('\n'))
+writeReport('RESULTS-cache.md', lines)
 
 await redis.del(await redis.keys(`${namespace}:*`))
 redis.destroy()

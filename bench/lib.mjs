@@ -1,0 +1,352 @@
+// Shared by the *.bench.mjs scripts: the quick-mode switch and budgets, the seeded data generator,
+// formatting, the retained-memory measurement, the tinybench runs and the markdown report tables.
+import { writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { Bench } from 'tinybench'
+
+/** True when `SQLCONN_BENCH_QUICK=1`: a smoke run with tiny budgets, whose numbers mean nothing. */
+export const QUICK = process.env.SQLCONN_BENCH_QUICK === '1'
+
+/** How many times `retained()` measures (the median is reported): 3, or 1 in quick mode. */
+export const MEMORY_REPEATS = QUICK ? 1 : 3
+
+/** The tinybench options of one size: `full` as given, or in quick mode no time budget and a few calls. */
+export function budget(full) {
+  if (!QUICK) return full
+  return { ...full, time: 0, iterations: 3, warmupTime: 0, warmupIterations: 1 }
+}
+
+/** Exits with a hint unless node runs with `--expose-gc` (`file` is the script, `script` its package script). */
+export function requireGc(file, script) {
+  if (typeof globalThis.gc === 'function') return
+  console.error(`Run with \`node --expose-gc ${file}\` (the \`${script}\` script does).`)
+  process.exit(1)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Data
+
+/** A seeded PRNG (mulberry32): a function returning floats in [0, 1), the same sequence for a seed. */
+export function prng(seed) {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/** The words the generated names are made of. */
+export const WORDS = ['red', 'amber', 'blue', 'violet', 'green', 'ox', 'lynx', 'heron', 'pike', 'walrus', 'fig', 'kiwi']
+
+const START = Date.UTC(2020, 0, 1)
+
+/**
+ * The values of row `i`, drawn from `rand` in a fixed order (so a seed gives the same rows): `name`
+ * (1 to 3 words, half of them with ` #n`), `payload` (16 random bytes), `created` (a Date in
+ * 2020–2024), `qty` (null in every third row) and `price` (0 … 10,000 with two decimals).
+ */
+export function item(rand, i) {
+  const words = 1 + Math.floor(rand() * 3)
+  let name = ''
+  for (let w = 0; w < words; w++) name += (w ? ' ' : '') + WORDS[Math.floor(rand() * WORDS.length)]
+  if (rand() < 0.5) name += ` #${Math.floor(rand() * 1000)}`
+  const payload = Buffer.alloc(16)
+  for (let b = 0; b < 16; b++) payload[b] = Math.floor(rand() * 256)
+  const created = new Date(START + Math.floor(rand() * 5 * 365 * 86_400_000))
+  const qty = i % 3 === 0 ? null : Math.floor(rand() * 10_000)
+  const price = Math.round(rand() * 1e6) / 100
+  return { name, payload, created, qty, price }
+}
+
+/**
+ * Sanity check: reads 3 rows with `raw(3)` (the driver; `what` names it in the error), then with
+ * `conn.query(sql)` (cache off), and throws unless both give the same rows and values. Returns the
+ * RowTable, for its schema.
+ */
+export async function assertSameRows(conn, sql, raw, what) {
+  const rows = await raw(3)
+  const table = await conn.query(sql, { params: [3], cache: false })
+  if (table.numRows !== 3 || JSON.stringify(table.toArray()) !== JSON.stringify(rows)) {
+    throw new Error(`query() and raw ${what} disagree:\n${JSON.stringify(table.toArray())}\n${JSON.stringify(rows)}`)
+  }
+  return table
+}
+
+// ---------------------------------------------------------------------------------------------
+// Formatting
+
+/** An integer with thousands separators: `100,000`. */
+export const fmtInt = (n) => Math.round(n).toLocaleString('en-US')
+
+/** A duration given in ms, as `1.23 ms` / `123.4 ms` from 1 ms up, else `12.3 µs` / `123 µs`. */
+export function fmtTime(ms) {
+  if (ms >= 1) return `${ms.toFixed(ms >= 100 ? 1 : 2)} ms`
+  return `${(ms * 1000).toFixed(ms * 1000 >= 100 ? 0 : 1)} µs`
+}
+
+/** A difference of durations in ms: as `fmtTime` from 1 ms either way, else in µs with one decimal. */
+export const fmtDelta = (ms) => (Math.abs(ms) >= 1 ? fmtTime(ms) : `${(ms * 1000).toFixed(1)} µs`)
+
+/** A difference of durations in ms with its sign in front: `+12.3 µs`, `−1.20 ms`. */
+export const fmtSignedDelta = (ms) => `${ms < 0 ? '−' : '+'}${fmtTime(Math.abs(ms))}`
+
+/** A byte count as MiB with two decimals from 1 MiB up, else KiB with one. */
+export const fmtBytes = (b) => (b >= 1 << 20 ? `${(b / (1 << 20)).toFixed(2)} MiB` : `${(b / 1024).toFixed(1)} KiB`)
+
+/** The verdict cell of a target: `**met**` or `**missed**`. */
+export const yesNo = (ok) => (ok ? '**met**' : '**missed**')
+
+/** Seconds since `started` (a `performance.now()` reading), with one decimal. */
+export const elapsed = (started) => ((performance.now() - started) / 1000).toFixed(1)
+
+/** The CPU model as the OS reports it. */
+export const cpuModel = () => os.cpus()[0]?.model?.trim() ?? 'unknown CPU'
+
+// ---------------------------------------------------------------------------------------------
+// Memory
+
+// Written to so that nothing measured can be optimised away; printed only if negative (never).
+let sink = 0
+// Held across gc() in a module-level slot so nothing can consider it dead while measuring.
+let held = null
+
+/** Heap in use plus the memory of ArrayBuffers (Buffers included), in bytes. */
+function used() {
+  const m = process.memoryUsage()
+  return m.heapUsed + m.arrayBuffers
+}
+
+/** Several full collections with turns in between, so finalizers and the array-buffer sweeper run. */
+async function settle() {
+  for (let i = 0; i < 4; i++) {
+    globalThis.gc()
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+}
+
+/** The median of a list of numbers (the upper one of an even count). */
+export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+
+/**
+ * Retained bytes of what `build` returns (an array of rows or a RowTable): `used()` after gc while it
+ * is held, minus the same after it is dropped; the median of `MEMORY_REPEATS` measurements.
+ */
+export async function retained(build) {
+  const samples = []
+  for (let r = 0; r < MEMORY_REPEATS; r++) {
+    await settle()
+    held = await build()
+    await settle()
+    const withIt = used()
+    sink += held.length ?? held.numRows
+    held = null
+    await settle()
+    samples.push(withIt - used())
+  }
+  return median(samples)
+}
+
+/**
+ * For each limit, the retained bytes of the driver's rows (`raw(limit)`) and of the RowTable of
+ * `conn.query(sql)` (cache off), measured one after the other so neither counts in the other's
+ * figure. Returns `[{ limit, rawBytes, tableBytes }]` and logs each size to stderr.
+ */
+export async function measureMemory(limits, raw, conn, sql) {
+  const memory = []
+  for (const limit of limits) {
+    const rawBytes = await retained(() => raw(limit))
+    const tableBytes = await retained(() => conn.query(sql, { params: [limit], cache: false }))
+    memory.push({ limit, rawBytes, tableBytes })
+    console.error(`memory ${fmtInt(limit)}: raw ${fmtBytes(rawBytes)}, RowTable ${fmtBytes(tableBytes)}`)
+  }
+  return memory
+}
+
+// ---------------------------------------------------------------------------------------------
+// Time
+
+const AsyncFunction = (async () => {}).constructor
+
+/** The latency statistics of the task `name` after `bench.run()`; throws if it did not complete. */
+export function latency(bench, name, limit) {
+  const r = bench.getTask(name).result
+  if (r.state !== 'completed') throw new Error(`${name} at ${limit}: ${r.state} ${r.error?.stack ?? ''}`)
+  return r.latency
+}
+
+/**
+ * The sqlconn tasks of one size: `query`, `conn.query(sql)` with the cache off, and with `hit` also
+ * `hit`, the same with the cache on, after one warm-up call so that every measured call hits.
+ */
+export async function queryTasks(conn, sql, limit, { hit = false } = {}) {
+  const query = async () => {
+    sink += (await conn.query(sql, { params: [limit], cache: false })).numRows
+  }
+  if (!hit) return { query }
+  await conn.query(sql, { params: [limit] })
+  return {
+    query,
+    hit: async () => {
+      sink += (await conn.query(sql, { params: [limit] })).numRows
+    },
+  }
+}
+
+/**
+ * Runs one tinybench per `{ limit, options }` of `sizes` (options through `budget()`), with the tasks
+ * `await tasksFor(limit)` returns (`{ raw, query, hit? }`: name → function, async or not; it may warm
+ * up first). Returns `[{ limit, [name]: latency }]` and logs each size to stderr.
+ */
+export async function timeSizes(sizes, tasksFor) {
+  const results = []
+  for (const { limit, options } of sizes) {
+    const started = performance.now()
+    const tasks = await tasksFor(limit)
+    const bench = new Bench({ name: `limit ${limit}`, ...budget(options) })
+    for (const [name, fn] of Object.entries(tasks)) bench.add(name, fn, { async: fn instanceof AsyncFunction })
+    await bench.run()
+    const row = { limit }
+    for (const name of Object.keys(tasks)) row[name] = latency(bench, name, limit)
+    results.push(row)
+    const means = Object.keys(tasks).map((name) => `${name} ${fmtTime(row[name].mean)}`)
+    console.error(`limit ${fmtInt(limit)}: ${means.join(', ')} (${elapsed(started)} s)`)
+  }
+  return results
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+/**
+ * The figures the targets are read from: `one` and `big` (the results at 1 and at `rows` rows),
+ * `overheadUs` (`query()` − raw at 1 row, in µs), `speedRatio` (`query()` / raw at `rows`),
+ * `hitPct` (cache hit / `query()` at `rows`, in %, if there is a hit) and `memRatio` (RowTable /
+ * raw rows retained at `rows`).
+ */
+export function headline(results, memory, rows) {
+  const one = results.find((r) => r.limit === 1)
+  const big = results.find((r) => r.limit === rows)
+  const bigMem = memory.find((m) => m.limit === rows)
+  return {
+    one,
+    big,
+    overheadUs: (one.query.mean - one.raw.mean) * 1000,
+    speedRatio: big.query.mean / big.raw.mean,
+    hitPct: big.hit && (big.hit.mean / big.query.mean) * 100,
+    memRatio: bigMem.tableBytes / bigMem.rawBytes,
+  }
+}
+
+/** The first lines of a report: the title, the date and the Node version. */
+function reportHeader(title) {
+  return [
+    `# ${title}`,
+    '',
+    `- Date: ${new Date().toISOString()}`,
+    `- Node: ${process.version} (${process.platform} ${process.arch}), V8 ${process.versions.v8}`,
+  ]
+}
+
+/** A markdown table row of the given cells. */
+const tableRow = (cells) => `| ${cells.join(' | ')} |`
+
+/**
+ * The time section: per size raw, `query()` (cache off), their ratio and difference (formatted by
+ * `delta`), the cache hit and its share when the results have one, and the sample counts.
+ */
+function timeTable(results, { rawLabel, delta = fmtDelta }) {
+  const hit = results.every((r) => r.hit)
+  const cell = (l) => `${fmtTime(l.mean)} ± ${l.rme.toFixed(1)}%<br>p50 ${fmtTime(l.p50)}`
+  const head = ['rows', rawLabel, '`query()` cache off', '`query()` / raw', '`query()` − raw']
+  if (hit) head.push('cache hit', 'hit / `query()`', 'samples (raw/query/hit)')
+  else head.push('samples (raw/query)')
+  const lines = ['## Time (tinybench: mean ± relative margin of error; median below)', '']
+  lines.push(tableRow(head), `|${'---:|'.repeat(head.length)}`)
+  for (const r of results) {
+    const cells = [
+      fmtInt(r.limit),
+      cell(r.raw),
+      cell(r.query),
+      `${(r.query.mean / r.raw.mean).toFixed(2)}x<br>p50 ${(r.query.p50 / r.raw.p50).toFixed(2)}x`,
+      delta(r.query.mean - r.raw.mean),
+    ]
+    if (hit) {
+      const hitShare = r.hit.mean / r.query.mean
+      cells.push(cell(r.hit), `${(hitShare * 100).toFixed(hitShare < 0.01 ? 3 : 1)}%`)
+      cells.push(`${r.raw.samplesCount}/${r.query.samplesCount}/${r.hit.samplesCount}`)
+    } else {
+      cells.push(`${r.raw.samplesCount}/${r.query.samplesCount}`)
+    }
+    lines.push(tableRow(cells))
+  }
+  lines.push('')
+  return lines
+}
+
+/** The retained-memory section: per size raw rows and RowTable, per row, and their ratio. */
+function memoryTable(memory) {
+  const lines = [
+    `## Retained memory (heapUsed + arrayBuffers after gc, held minus released, median of ${MEMORY_REPEATS})`,
+    '',
+    '| rows | raw row objects | RowTable | bytes/row raw | bytes/row RowTable | RowTable / raw |',
+    '|---:|---:|---:|---:|---:|---:|',
+  ]
+  for (const m of memory) {
+    lines.push(
+      tableRow([
+        fmtInt(m.limit),
+        fmtBytes(m.rawBytes),
+        fmtBytes(m.tableBytes),
+        (m.rawBytes / m.limit).toFixed(0),
+        (m.tableBytes / m.limit).toFixed(0),
+        `${(m.tableBytes / m.rawBytes).toFixed(2)}x`,
+      ]),
+    )
+  }
+  lines.push('')
+  return lines
+}
+
+/** The targets section, from `[target, measured, verdict]` rows (verdict `yesNo(…)`, or '' for none). */
+function targetsTable(targets) {
+  const lines = ['## Targets', '', '| target | measured | |', '|---|---:|---|']
+  for (const [target, measured, verdict] of targets)
+    lines.push(`| ${target} | ${measured} |${verdict ? ` ${verdict} ` : ' '}|`)
+  lines.push('')
+  return lines
+}
+
+const QUICK_NOTE =
+  '> Quick run (`SQLCONN_BENCH_QUICK=1`): a smoke test with tiny budgets; these numbers are not a measurement.'
+
+/**
+ * Prints the report (lines joined by newlines) and writes it to `file` in bench/; in quick mode a
+ * note saying so goes under the title.
+ */
+export function writeReport(file, lines) {
+  const report = (QUICK ? [lines[0], '', QUICK_NOTE, ...lines.slice(1)] : lines).join('\n')
+  console.log(report)
+  writeFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), file), report)
+  if (sink < 0) console.log(sink)
+}
+
+/**
+ * Writes a database report (see `writeReport`): `title`, the `info` lines (machine, server, data,
+ * query), the time table (`rawLabel` heads the raw column, `delta` formats `query()` − raw), the
+ * retained-memory table and the `targets` table (`[target, measured, verdict]` rows).
+ */
+export function writeResults(file, { title, info, results, memory, rawLabel, delta, targets }) {
+  writeReport(file, [
+    ...reportHeader(title),
+    ...info,
+    '',
+    ...timeTable(results, { rawLabel, delta }),
+    ...memoryTable(memory),
+    ...targetsTable(targets),
+  ])
+}
