@@ -1,11 +1,6 @@
-import { defineConfig } from 'tsup'
+import { packageBuild } from '../../tsup.shared'
 
-export default defineConfig({
+export default packageBuild({
   entry: ['src/index.ts', 'src/testing.ts'],
-  format: ['esm'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'node22',
   external: ['vitest', 'apache-arrow', 'kysely'],
 })

@@ -54,6 +54,13 @@ export interface SqlConnectionOptions {
 
 const SECRETS_CHECK_INTERVAL_MS = 1000
 
+/** Thrown inside an attempt to stop retrying once `retry.maxDuration` is spent; carries the last error. */
+class RetryBudgetSpent extends Error {
+  constructor(cause: unknown) {
+    super('retry budget spent', { cause })
+  }
+}
+
 /** `promise`, or a rejection with the signal's reason as soon as `signal` aborts. */
 function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return promise
@@ -107,6 +114,11 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
   get #retrySettings(): RetryOptions {
     const options = this.#retryOption ?? (this.secrets.retry as RetryOptions | false | undefined)
     return options === false ? { maxAttempts: 0 } : (options ?? {})
+  }
+
+  /** Longest time a read may take, retries included. */
+  get #maxDuration(): number {
+    return this.#retrySettings.maxDuration ?? 30_000
   }
 
   /** The retry policy, built once. */
@@ -315,31 +327,33 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
 
   async #run(compiled: CompiledSql, options: Pick<QueryOptions, 'indexCol' | 'signal'>): Promise<RowTable> {
     const policy = this.#retry
-    // Retries are bounded in time as well as in attempts.
-    const budget = AbortSignal.timeout(this.#retrySettings.maxDuration ?? 30_000)
-    const signal = options.signal ? AbortSignal.any([options.signal, budget]) : budget
+    const started = Date.now()
+    let last: unknown
     try {
-      const table = await policy.execute(async ({ signal: attemptSignal }) => {
+      const table = await policy.execute(async ({ signal, attempt }) => {
+        // Retries are bounded in time as well as in attempts (checked here: no timer per query).
+        if (attempt > 0 && Date.now() - started > this.#maxDuration) throw new RetryBudgetSpent(last)
         const generation = this.generation
         try {
-          return await this.execute(compiled, { signal: attemptSignal })
+          return await this.execute(compiled, { signal })
         } catch (err) {
+          last = err
           // Not awaited: the retry must not wait for the old pool to drain.
           if (this.#isTransient(err) && this.needsReset(err)) void this.resetIfCurrent(generation, 'transient error')
           throw err
         }
-      }, signal)
+      }, options.signal)
       return options.indexCol ? this.#withIndex(table, options.indexCol) : table
     } catch (err) {
-      if (budget.aborted && !options.signal?.aborted) {
-        const ms = this.#retrySettings.maxDuration ?? 30_000
+      if (err instanceof RetryBudgetSpent) {
         throw new QueryError(
           'CONNECTION_FAILED',
           this.redact(
-            `Connection "${this.name}" did not answer within ${ms} ms (retry.maxDuration).\n  SQL: ${compiled.sql}`,
+            `Connection "${this.name}" did not answer within ${this.#maxDuration} ms (retry.maxDuration): ` +
+              `${err.cause instanceof Error ? err.cause.message : String(err.cause)}\n  SQL: ${compiled.sql}`,
           ),
           compiled.sql,
-          { cause: err },
+          { cause: err.cause },
         )
       }
       throw this.#wrap(err, compiled.sql, true)

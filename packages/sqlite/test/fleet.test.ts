@@ -30,18 +30,21 @@ function seed(file: string): void {
   db.close()
 }
 
+/** A seeded database, the log its SQL function appends to, and the environment of one app server. */
+function fleet(extra: Record<string, string> = {}): { log: string; env: NodeJS.ProcessEnv } {
+  const db = path.join(box.dir(), 'fleet.db')
+  const log = path.join(box.dir(), 'executions.log')
+  seed(db)
+  const namespace = `sqlconn-fleet-${randomUUID().slice(0, 8)}`
+  return {
+    log,
+    env: { ...process.env, FLEET_DB: db, FLEET_LOG: log, FLEET_REDIS: REDIS_URL, FLEET_NAMESPACE: namespace, ...extra },
+  }
+}
+
 describe('a query cache shared through Redis', () => {
   it('lets a second app server read what the first one cached, the database running once', () => {
-    const db = path.join(box.dir(), 'fleet.db')
-    const log = path.join(box.dir(), 'executions.log')
-    seed(db)
-    const env = {
-      ...process.env,
-      FLEET_DB: db,
-      FLEET_LOG: log,
-      FLEET_REDIS: REDIS_URL,
-      FLEET_NAMESPACE: `sqlconn-fleet-${randomUUID().slice(0, 8)}`,
-    }
+    const { log, env } = fleet()
     const run = () =>
       JSON.parse(execFileSync(process.execPath, [worker], { env, encoding: 'utf8', timeout: 30_000 }).trim())
     expect(run()).toEqual({ cached: false, n: 3 })
@@ -50,17 +53,7 @@ describe('a query cache shared through Redis', () => {
   })
 
   it('lets servers missing the same result at once run the query once', async () => {
-    const db = path.join(box.dir(), 'fleet.db')
-    const log = path.join(box.dir(), 'executions.log')
-    seed(db)
-    const env = {
-      ...process.env,
-      FLEET_DB: db,
-      FLEET_LOG: log,
-      FLEET_REDIS: REDIS_URL,
-      FLEET_NAMESPACE: `sqlconn-fleet-${randomUUID().slice(0, 8)}`,
-      FLEET_SLOW_MS: '1500',
-    }
+    const { log, env } = fleet({ FLEET_SLOW_MS: '1500' })
     const start = () =>
       new Promise<{ cached: boolean; n: number }>((resolve, reject) => {
         const child = spawn(process.execPath, [worker], { env, stdio: ['ignore', 'pipe', 'inherit'] })
