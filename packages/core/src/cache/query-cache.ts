@@ -7,10 +7,7 @@ import {
   circuitBreaker,
   handleAll,
   type IPolicy,
-  TaskCancelledError,
-  TimeoutStrategy,
-  timeout,
-  wrap,
+  noop,
 } from 'cockatiel'
 import { type Deserialize, Keyv, type KeyvStoreAdapter, type Serialize } from 'keyv'
 import { type Duration, toMilliseconds } from '../duration.js'
@@ -177,6 +174,29 @@ function decodeEntry(bytes: Buffer): MemoryEntry {
   return { freshUntil: bytes.readDoubleLE(0), table: decodeTable(bytes.subarray(8)) }
 }
 
+/** The store did not answer within `timeout`. */
+class StoreTimeoutError extends Error {}
+
+/**
+ * `promise`, or a StoreTimeoutError after `ms`. A plain timer rather than cockatiel's timeout
+ * policy: that one builds an AbortController and an AbortError on every call, a cost paid per hit.
+ */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new StoreTimeoutError(`Cache store did not answer within ${ms} ms`)), ms)
+    promise.then(
+      (v) => {
+        clearTimeout(timer)
+        resolve(v)
+      },
+      (e) => {
+        clearTimeout(timer)
+        reject(e)
+      },
+    )
+  })
+}
+
 function isPlainScalar(v: unknown): boolean {
   return v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))
 }
@@ -192,6 +212,7 @@ export class QueryCache {
   readonly #swr: number
   readonly #events: CacheEvents
   readonly #policy: IPolicy
+  readonly #timeoutMs: number
   #keyv: Promise<{ keyv: Keyv; store: unknown; mode: Mode }> | undefined
   #closed = false
   readonly stats: CacheStats = { hits: 0, staleHits: 0, misses: 0, errors: 0, skipped: 0, breaker: 'closed' }
@@ -203,9 +224,9 @@ export class QueryCache {
     this.#namespace = options.namespace ?? 'sqlconn'
     this.defaultTtl = toMilliseconds(options.ttl, 'cache.ttl')
     this.#swr = toMilliseconds(options.staleWhileRevalidate, 'cache.staleWhileRevalidate') ?? 0
-    const timeoutPolicy = timeout(options.timeout ?? 250, TimeoutStrategy.Aggressive)
+    this.#timeoutMs = options.timeout ?? 250
     if (options.breaker === false) {
-      this.#policy = timeoutPolicy
+      this.#policy = noop
     } else {
       const breaker = circuitBreaker(handleAll, {
         halfOpenAfter: options.breaker?.halfOpenAfter ?? 10_000,
@@ -220,7 +241,7 @@ export class QueryCache {
               : 'closed'
         this.#events.onBreaker(this.stats.breaker)
       })
-      this.#policy = wrap(breaker, timeoutPolicy)
+      this.#policy = breaker
     }
   }
 
@@ -467,7 +488,7 @@ export class QueryCache {
       const { store } = await this.#store()
       // In memory nothing can hang or go down: no timeout, no breaker, no cost on a hit.
       if (store instanceof MemoryStore || store instanceof Map) return await op()
-      return (await this.#policy.execute(op)) as T
+      return (await this.#policy.execute(() => withTimeout(op(), this.#timeoutMs))) as T
     } catch (err) {
       // A missing @keyv/redis is a setup mistake to fix, not an outage to ride out.
       if (err instanceof OptionalDependencyError) throw err
@@ -480,6 +501,6 @@ export class QueryCache {
     // An open breaker skipping the store is the breaker working, not a new failure to report.
     if (err instanceof BrokenCircuitError) return
     this.stats.errors++
-    this.#events.onError(err instanceof TaskCancelledError ? new Error('Cache store timed out', { cause: err }) : err)
+    this.#events.onError(err)
   }
 }
