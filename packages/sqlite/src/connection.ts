@@ -17,6 +17,7 @@ import { logicalType } from './types.js'
 import { filenameFromUrl } from './url.js'
 
 const STATEMENT_CACHE_SIZE = 100
+const SCHEMA_CHECK_INTERVAL_MS = 250
 
 /**
  * SQLite on better-sqlite3. `raw` is the `Database`; `db` is Kysely's SqliteDialect on the same
@@ -76,6 +77,9 @@ export class SqliteConnection<DB = any> extends SqlConnection<Database.Database,
   readonly #statements = new Map<string, Prepared>()
   #schemaVersionStmt: Database.Statement | undefined
   #schemaVersion = -1
+  #schemaCheckedAt = 0
+  /** Set when a statement that may change the schema ran through this connection. */
+  #schemaDirty = true
   // An in-memory database is private to its handle: cached results must not be shared by name.
   #memoryId = `memory:${randomUUID()}`
 
@@ -127,13 +131,18 @@ export class SqliteConnection<DB = any> extends SqlConnection<Database.Database,
     this.#statements.clear()
     this.#schemaVersionStmt = undefined
     this.#schemaVersion = -1
+    this.#schemaDirty = true
   }
 
   /** Kysely keeps this facade for good; each statement goes to the handle of the moment. */
   protected override createDialect(): SqliteDialect {
     return new SqliteDialect({
       database: {
-        prepare: (sql: string) => this.raw.prepare(sql),
+        prepare: (sql: string) => {
+          const stmt = this.raw.prepare(sql)
+          if (!stmt.reader) this.#schemaDirty = true
+          return stmt
+        },
         // The handle is closed by close() and reset(), not by Kysely.
         close: () => {},
       } as unknown as SqliteDatabase,
@@ -145,6 +154,7 @@ export class SqliteConnection<DB = any> extends SqlConnection<Database.Database,
     const { stmt, fields } = this.#prepare(query.sql)
     const params = bindable(query.parameters)
     if (!fields) {
+      this.#schemaDirty = true
       stmt.run(...params)
       return new TableBuilder([]).finish()
     }
@@ -198,12 +208,23 @@ export class SqliteConnection<DB = any> extends SqlConnection<Database.Database,
   /** Prepared statements and their columns, kept in a small LRU: `columns()` costs as much as a one-row read. */
   #prepare(sql: string): Prepared {
     // A schema change (from here, Kysely or another process) can change a statement's columns.
+    // Reading the cookie costs about as much as a one-row query, so it is read after a write or
+    // DDL through this connection, and otherwise at most every 250 ms (other processes, raw).
+    const now = Date.now()
+    if (!this.#schemaDirty && now - this.#schemaCheckedAt < SCHEMA_CHECK_INTERVAL_MS) return this.#cached(sql)
+    this.#schemaDirty = false
+    this.#schemaCheckedAt = now
     this.#schemaVersionStmt ??= this.raw.prepare('pragma schema_version').pluck()
     const version = this.#schemaVersionStmt.get() as number
     if (version !== this.#schemaVersion) {
       this.#statements.clear()
       this.#schemaVersion = version
     }
+    return this.#cached(sql)
+  }
+
+  /** The statement for `sql` from the LRU, prepared on a miss. */
+  #cached(sql: string): Prepared {
     let prepared = this.#statements.get(sql)
     if (prepared) {
       // Map order doubles as recency.
