@@ -237,6 +237,18 @@ export function describeConformance(options: ConformanceOptions): void {
       for (const [i, t] of results.entries()) expect(Number(t.get(0)!.id)).toBe((i % 3) + 1)
     })
 
+    it('a db kept before a reset still works after it', async () => {
+      const db = conn.db
+      await conn.reset()
+      const rows = await db
+        .selectFrom(table as never)
+        .select('id' as never)
+        .where('id' as never, '=', 2 as never)
+        .execute()
+      expect(rows.map((r) => Number((r as { id: unknown }).id))).toEqual([2])
+      expect(conn.db).toBe(db)
+    })
+
     it('cannot be used after close()', async () => {
       const other = await options.create()
       await other.ping()
@@ -244,4 +256,22 @@ export function describeConformance(options: ConformanceOptions): void {
       await expect(other.query('select 1', { cache: false })).rejects.toBeInstanceOf(ConnectionClosedError)
     })
   })
+}
+
+/** Waits until `check` holds, polling every 10 ms; for tests (no timing is asserted). */
+export async function until(check: () => boolean | Promise<boolean>, what = 'condition'): Promise<void> {
+  for (let i = 0; i < 1000; i++) {
+    if (await check()) return
+    await new Promise((r) => setTimeout(r, 10))
+  }
+  throw new Error(`${what} never held`)
+}
+
+/** `promise`, or a failure naming `what` if it has not settled within `ms`: a hang fails fast. */
+export function within<T>(promise: Promise<T>, what: string, ms = 10_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms)
+  })
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }

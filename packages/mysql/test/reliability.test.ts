@@ -86,24 +86,6 @@ describe('MySQL stale connections and concurrency', () => {
 })
 
 describe('MySQL resets', () => {
-  it('a db kept before a reset still works after it', async () => {
-    const conn = database.open()
-    await conn.query('create table kept (id int primary key)', { cache: false })
-    await conn.query('insert into kept values (1), (2)', { cache: false })
-    const db = conn.db
-    const before = conn.raw
-    await conn.reset()
-    const rows = await db
-      .selectFrom('kept' as never)
-      .select('id' as never)
-      .orderBy('id' as never)
-      .execute()
-    expect(rows).toEqual([{ id: 1 }, { id: 2 }])
-    expect(conn.raw).not.toBe(before)
-    expect(conn.db).toBe(db)
-    await conn.close()
-  })
-
   it('a query waiting for a connection during a reset still completes, without a retry', async () => {
     const conn = database.open({ connectionLimit: 1 })
     const retries: unknown[] = []

@@ -58,23 +58,7 @@ export async function breakIdleClients(conn: PostgresConnection): Promise<number
   return clients.length
 }
 
-/** Waits until `check` holds, polling every 10 ms (no timing is asserted). */
-export async function until(check: () => boolean | Promise<boolean>, what = 'condition'): Promise<void> {
-  for (let i = 0; i < 1000; i++) {
-    if (await check()) return
-    await new Promise((r) => setTimeout(r, 10))
-  }
-  throw new Error(`${what} never held`)
-}
-
-/** `promise`, or a failure naming `what` if it has not settled within `ms` (a hang fails fast). */
-export function within<T>(promise: Promise<T>, what: string, ms = 10_000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms)
-  })
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
-}
+export { until, within } from '@sqlconn/core/testing'
 
 /**
  * A schema of this test file's own (`sqlconn_<random>`), created before its tests and dropped

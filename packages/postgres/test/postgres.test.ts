@@ -148,24 +148,6 @@ describe('PostgreSQL stale connections', () => {
 })
 
 describe('PostgreSQL resets', () => {
-  it('a db kept before a reset still works after it', async () => {
-    const conn = open(schema.name)
-    await conn.query('create table kept (id int primary key)', { cache: false })
-    await conn.query('insert into kept values (1), (2)', { cache: false })
-    const db = conn.db
-    const before = conn.raw
-    await conn.reset()
-    const rows = await db
-      .selectFrom('kept' as never)
-      .select('id' as never)
-      .orderBy('id' as never)
-      .execute()
-    expect(rows).toEqual([{ id: 1 }, { id: 2 }])
-    expect(conn.raw).not.toBe(before)
-    expect(conn.db).toBe(db)
-    await conn.close()
-  })
-
   it('a query waiting for a client during a reset still completes', async () => {
     const conn = open(schema.name, { max: 1 })
     const pool = conn.raw

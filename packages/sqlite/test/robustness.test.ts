@@ -59,19 +59,6 @@ describe('bounded retries', () => {
 })
 
 describe('resets and close', () => {
-  it('a db kept before a reset still works after it', async () => {
-    const conn = open()
-    const db = conn.db
-    await db.schema.createTable('kept').addColumn('v', 'integer').execute()
-    await conn.reset()
-    await db
-      .insertInto('kept' as never)
-      .values({ v: 7 } as never)
-      .execute()
-    expect((await conn.query('select v from kept', { cache: false })).get(0)).toEqual({ v: 7 })
-    await conn.close()
-  })
-
   it('a query racing close() does not reopen the database', async () => {
     const conn = open()
     await conn.ping()
