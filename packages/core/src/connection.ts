@@ -5,8 +5,14 @@ import { ConnectionClosedError, ConnectionError, SqlconnError } from './errors.j
 import { type ConfigLayer, type OptionSpec, type ResolvedConfig, redact, resolveConfig } from './options.js'
 import { type SecretsSection, secretsSection } from './secrets.js'
 
-/** Options every connection accepts besides its driver's own. */
-export const RESERVED_OPTIONS = ['type', 'ttl', 'maxEntries', 'cache', 'retry'] as const
+/** Options every connection accepts besides its driver's own; they never reach option validation. */
+const RESERVED_OPTIONS = new Set(['type', 'ttl', 'maxEntries', 'cache', 'retry'])
+
+function withoutReserved(values: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(values)) if (!RESERVED_OPTIONS.has(k)) out[k] = v
+  return out
+}
 
 /** What an adapter may read from the data source's own configuration. */
 export interface NativeContext {
@@ -73,11 +79,7 @@ export abstract class BaseConnection<Raw = unknown> {
    */
   constructor(name: string, options: Record<string, unknown> = {}) {
     this.name = name
-    const kwargs: Record<string, unknown> = {}
-    for (const [k, v] of Object.entries(options)) {
-      if (!(RESERVED_OPTIONS as readonly string[]).includes(k)) kwargs[k] = v
-    }
-    this.#kwargs = kwargs
+    this.#kwargs = withoutReserved(options)
     this.#events.on('error', () => {})
   }
 
@@ -110,16 +112,12 @@ export abstract class BaseConnection<Raw = unknown> {
     if (!this.#config) {
       const cls = this.connectionClass
       const section = this.#secretsSection()
-      const sectionValues: Record<string, unknown> = {}
-      for (const [k, v] of Object.entries(section.values)) {
-        if (!(RESERVED_OPTIONS as readonly string[]).includes(k)) sectionValues[k] = v
-      }
       this.#config = this.refineConfig(
         resolveConfig(
           cls.options,
           [
             { kind: 'kwargs', values: this.#kwargs },
-            { kind: 'secrets', values: sectionValues, origins: section.origins },
+            { kind: 'secrets', values: withoutReserved(section.values), origins: section.origins },
             cls.nativeConfig({ env: process.env, home: homedir(), cwd: process.cwd() }),
           ],
           { connectionName: this.name, typeName: cls.typeName },

@@ -4,7 +4,6 @@ export {
   type ConnectionClass,
   type ConnectionEvents,
   type NativeContext,
-  RESERVED_OPTIONS,
 } from './connection.js'
 export { optionsTable } from './docs.js'
 export type { Duration } from './duration.js'

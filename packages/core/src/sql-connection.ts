@@ -314,9 +314,14 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
     return this.#cache
   }
 
-  #redactError(error: unknown): unknown {
-    if (error instanceof Error) error.message = this.redact(maskUrlPasswords(error.message))
-    return error
+  /**
+   * A copy safe to hand to listeners: the message redacted, and no `cause` (a client's error may
+   * carry the full URL in its properties). The store's own error object is left untouched.
+   */
+  #redactError(error: unknown): Error {
+    const safe = new Error(this.redact(error instanceof Error ? error.message : String(error)))
+    safe.name = error instanceof Error ? error.name : 'Error'
+    return safe
   }
 
   /** Hits, misses, store errors and breaker state of this connection's query cache. */

@@ -208,7 +208,7 @@ function isPlainScalar(v: unknown): boolean {
 export class QueryCache {
   readonly #options: CacheOptions
   readonly #namespace: string
-  readonly defaultTtl: number | undefined
+  readonly #defaultTtl: number | undefined
   readonly #swr: number
   readonly #events: CacheEvents
   readonly #policy: IPolicy
@@ -222,7 +222,7 @@ export class QueryCache {
     this.#options = options
     this.#events = { onError: () => {}, onBreaker: () => {}, ...events }
     this.#namespace = options.namespace ?? 'sqlconn'
-    this.defaultTtl = toMilliseconds(options.ttl, 'cache.ttl')
+    this.#defaultTtl = toMilliseconds(options.ttl, 'cache.ttl')
     this.#swr = toMilliseconds(options.staleWhileRevalidate, 'cache.staleWhileRevalidate') ?? 0
     this.#timeoutMs = options.timeout ?? 250
     if (options.breaker === false) {
@@ -394,7 +394,7 @@ export class QueryCache {
         return shared.table
       }
       const table = await run()
-      await this.#set(key, table, ttlMs ?? this.defaultTtl)
+      await this.#set(key, table, ttlMs ?? this.#defaultTtl)
       return table
     })()
     inflight.set(key, p)

@@ -87,17 +87,22 @@ const EMPTY_META: ReadonlyMap<string, string> = new Map()
 export class RowTable<R extends Row = Row> implements Iterable<R> {
   readonly schema: Schema
   readonly numRows: number
-  readonly #columns: readonly Column[]
+  #columnCache: readonly Column[] | undefined
   readonly #data: readonly ColumnData[]
   readonly #names: readonly string[]
 
   /** @internal adapters build tables with TableBuilder */
   private constructor(fields: readonly Field[], data: readonly ColumnData[], metadata: ReadonlyMap<string, string>) {
     this.schema = Object.freeze({ fields: Object.freeze([...fields]), metadata })
-    this.#columns = fields.map((f, j) => new Column(f, data[j]!))
     this.#data = data
     this.#names = fields.map((f) => f.name)
     this.numRows = data[0]?.length ?? 0
+  }
+
+  /** Column objects, made on first use: reading rows (the common case) needs only the data. */
+  get #columns(): readonly Column[] {
+    this.#columnCache ??= this.schema.fields.map((f, j) => new Column(f, this.#data[j]!))
+    return this.#columnCache
   }
 
   /** @internal */
@@ -116,7 +121,7 @@ export class RowTable<R extends Row = Row> implements Iterable<R> {
 
   /** Number of columns. */
   get numCols(): number {
-    return this.#columns.length
+    return this.#data.length
   }
 
   /** The column named `name`, or null. */
@@ -162,7 +167,7 @@ export class RowTable<R extends Row = Row> implements Iterable<R> {
     const e = Math.max(b, clamp(end < 0 ? n + end : end, n))
     return new RowTable(
       this.schema.fields,
-      this.#columns.map((c) => sliceData(DATA.get(c)!, b, e)),
+      this.#data.map((d) => sliceData(d, b, e)),
       this.schema.metadata,
     ) as RowTable<R>
   }
@@ -184,10 +189,10 @@ export class RowTable<R extends Row = Row> implements Iterable<R> {
 
   /** The table with `metadata` replacing its schema metadata, columns in `order` (positions). @internal */
   withMetadata(metadata: ReadonlyMap<string, string>, order?: readonly number[]): RowTable<R> {
-    const cols = order ? order.map((j) => this.#columns[j]!) : this.#columns
+    const at = order ?? this.#data.map((_, j) => j)
     return new RowTable(
-      cols.map((c) => c.field),
-      cols.map((c) => DATA.get(c)!),
+      at.map((j) => this.schema.fields[j]!),
+      at.map((j) => this.#data[j]!),
       metadata,
     ) as RowTable<R>
   }
