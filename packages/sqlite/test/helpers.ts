@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { closeAll } from '@sqlconn/core'
+import Database from 'better-sqlite3'
 import { afterEach, beforeEach } from 'vitest'
 
 /**
@@ -45,6 +46,25 @@ export function useSandbox(): { dir: () => string; write: (file: string, text: s
       mkdirSync(path.dirname(full), { recursive: true })
       writeFileSync(full, text)
       return full
+    },
+  }
+}
+
+/**
+ * Another process's view of the database holding an exclusive lock, so reads get a real
+ * SQLITE_BUSY. `release()` lets them through; `close()` releases and closes (for `finally`).
+ */
+export function lockDatabase(file: string): { release(): void; close(): void } {
+  const locker = new Database(path.resolve(file))
+  locker.exec('begin exclusive')
+  const release = () => {
+    if (locker.inTransaction) locker.exec('rollback')
+  }
+  return {
+    release,
+    close() {
+      release()
+      locker.close()
     },
   }
 }

@@ -1,9 +1,8 @@
 import path from 'node:path'
 import { ConfigError, ConnectionClosedError, connection, QueryError, SecretsFileError } from '@sqlconn/core'
-import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { SqliteConnection } from '../src/index.js'
-import { useSandbox } from './helpers.js'
+import { lockDatabase, useSandbox } from './helpers.js'
 
 const box = useSandbox()
 
@@ -43,15 +42,13 @@ describe('bounded retries', () => {
   it('gives up after retry.maxDuration even with attempts left', async () => {
     const conn = open({ timeout: 0, retry: { maxAttempts: 1000, initialDelay: 10, maxDelay: 20, maxDuration: 300 } })
     await conn.query('create table t (x)', { cache: false })
-    const locker = new Database(path.resolve('test.db'))
-    locker.exec('begin exclusive')
+    const locker = lockDatabase('test.db')
     try {
       const err = await conn.query('select x from t', { cache: false }).catch((e: unknown) => e)
       expect(err).toBeInstanceOf(QueryError)
       expect((err as QueryError).code).toBe('CONNECTION_FAILED')
       expect((err as Error).message).toContain('retry.maxDuration')
     } finally {
-      locker.exec('rollback')
       locker.close()
       await conn.close()
     }

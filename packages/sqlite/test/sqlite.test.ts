@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { ConnectionError, type OptionSpec, ParameterError, QueryError } from '@sqlconn/core'
-import Database from 'better-sqlite3'
+import type Database from 'better-sqlite3'
 import { sql } from 'kysely'
 import { describe, expect, it } from 'vitest'
 import { filenameFromUrl, SqliteConnection } from '../src/index.js'
-import { useSandbox } from './helpers.js'
+import { lockDatabase, useSandbox } from './helpers.js'
 
 useSandbox()
 
@@ -272,12 +272,11 @@ describe('SQLite reliability', () => {
       .insertInto('t' as never)
       .values({ x: 1 } as never)
       .execute()
-    const locker = new Database(path.resolve('test.db'))
-    locker.exec('begin exclusive')
+    const locker = lockDatabase('test.db')
     const retries: number[] = []
     conn.on('retry', ({ attempt }) => {
       retries.push(attempt)
-      if (locker.inTransaction) locker.exec('rollback')
+      locker.release()
     })
     try {
       const t = await conn.query('select x from t', { cache: false })
@@ -292,8 +291,7 @@ describe('SQLite reliability', () => {
   it('gives up after the retry bound with a CONNECTION_FAILED error', async () => {
     const conn = open({ timeout: 0, retry: { maxAttempts: 2, initialDelay: 1, maxDelay: 2 } })
     await conn.query('create table t (x)', { cache: false })
-    const locker = new Database(path.resolve('test.db'))
-    locker.exec('begin exclusive')
+    const locker = lockDatabase('test.db')
     const retries: number[] = []
     conn.on('retry', ({ attempt }) => retries.push(attempt))
     try {
@@ -303,7 +301,6 @@ describe('SQLite reliability', () => {
       expect((err as QueryError).driverCode).toBe('SQLITE_BUSY')
       expect(retries).toEqual([1, 2])
     } finally {
-      locker.exec('rollback')
       locker.close()
       await conn.close()
     }
@@ -315,15 +312,13 @@ describe('SQLite reliability', () => {
     writeFileSync('.sqlconn/secrets.toml', '[connections.test]\nretry = { maxAttempts = 0 }\n')
     const conn = new SqliteConnection('test', { filename: 'test.db', timeout: 0 })
     await conn.query('create table t (x)', { cache: false })
-    const locker = new Database(path.resolve('test.db'))
-    locker.exec('begin exclusive')
+    const locker = lockDatabase('test.db')
     const retries: number[] = []
     conn.on('retry', ({ attempt }) => retries.push(attempt))
     try {
       await expect(conn.query('select x from t', { cache: false })).rejects.toMatchObject({ code: 'CONNECTION_FAILED' })
       expect(retries).toEqual([])
     } finally {
-      locker.exec('rollback')
       locker.close()
       await conn.close()
     }
