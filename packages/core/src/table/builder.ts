@@ -11,6 +11,10 @@ export interface FieldInit {
   nullable?: boolean
   /** The database's own type name. */
   dbType?: string
+  /** For `decimal` columns: declared precision and scale (`numeric(12,2)` is 12 and 2); exported to Arrow as Decimal128. */
+  precision?: number
+  /** See `precision`. */
+  scale?: number
   /**
    * How the appended values relate to what a user reads, so costly values are built on read:
    * - `'json'`: JSON text, kept as text and parsed when read (the driver's parsed value, lazily);
@@ -320,12 +324,15 @@ export class TableBuilder {
   /** The finished, immutable table. */
   finish(): RowTable {
     const data = this.#columns.map((c) => c.finish())
-    const fields: Field[] = this.#fields.map((f, j) => ({
-      name: f.name,
-      type: f.type ?? inferType(data[j]!),
-      nullable: f.nullable ?? true,
-      dbType: f.dbType,
-    }))
+    const fields: Field[] = this.#fields.map((f, j) => {
+      const field: Field = {
+        name: f.name,
+        type: f.type ?? inferType(data[j]!),
+        nullable: f.nullable ?? true,
+        dbType: f.dbType,
+      }
+      return f.precision === undefined ? field : { ...field, precision: f.precision, scale: f.scale ?? 0 }
+    })
     return RowTable.fromColumnData(fields, data)
   }
 }

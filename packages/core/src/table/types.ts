@@ -34,6 +34,10 @@ export interface Field {
   readonly type: LogicalType
   readonly nullable: boolean
   readonly dbType: string | undefined
+  /** For `decimal` columns with a declared precision (`numeric(12,2)`): total digits. */
+  readonly precision?: number
+  /** For `decimal` columns with a declared precision: digits after the point. */
+  readonly scale?: number
 }
 
 /** The columns of a table, in order, as apache-arrow's `Schema`. */
