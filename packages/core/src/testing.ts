@@ -7,8 +7,14 @@
  * import { describeConformance } from '@sqlconn/core/testing'
  * describeConformance({ name: 'sqlite', create: (o) => new SqliteConnection('t', { filename, ...o }) })
  */
+import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { stringify } from 'smol-toml'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import type { ConnectionClass } from './connection.js'
 import { ConnectionClosedError, QueryError } from './errors.js'
+import { connection } from './factory.js'
 import type { SqlConnection } from './sql-connection.js'
 import type { RowTable } from './table/table.js'
 
@@ -29,6 +35,21 @@ export interface ConformanceOptions {
   breakConnections(conn: SqlConnection): Promise<void>
   /** Drops the suite's table; defaults to `drop table if exists`. */
   dropTable?(conn: SqlConnection, table: string): Promise<void>
+  /**
+   * Two different targets (two files, databases or schemas the suite may create a table in), each as
+   * the values of a `[connections.<name>]` section: plain strings, numbers and booleans. The suite
+   * writes them into a secrets file of its own (through `SQLCONN_SECRETS_FILE`) to rotate a
+   * connection from one to the other.
+   */
+  targets():
+    | [Record<string, unknown>, Record<string, unknown>]
+    | Promise<[Record<string, unknown>, Record<string, unknown>]>
+  /**
+   * The settings the driver object of `conn` really holds (read back from `conn.raw`: the pool's or
+   * handle's own config), under the adapter's option names. The suite checks `conn.config` shows
+   * each of them with the same value.
+   */
+  driverSettings(conn: SqlConnection): Record<string, unknown>
 }
 
 const ROWS = [
@@ -254,6 +275,109 @@ export function describeConformance(options: ConformanceOptions): void {
       await other.ping()
       await other.close()
       await expect(other.query('select 1', { cache: false })).rejects.toBeInstanceOf(ConnectionClosedError)
+    })
+
+    it('config shows exactly what the driver object received', async () => {
+      const fresh = await options.create()
+      try {
+        const held = options.driverSettings(fresh)
+        expect(Object.keys(held).length).toBeGreaterThan(0)
+        const shown = Object.fromEntries(Object.keys(held).map((k) => [k, fresh.config.get(k)]))
+        expect(shown).toEqual(held)
+      } finally {
+        await fresh.close()
+      }
+    })
+
+    describe('rotated secrets', () => {
+      const targetTable = `${table}_target`
+      const sqlText = `select target from ${targetTable}`
+      let targets: [Record<string, unknown>, Record<string, unknown>]
+      let cls: ConnectionClass
+      let dir = ''
+      let file = ''
+      let revision = 0
+      let savedFiles: string | undefined
+      const opened: SqlConnection[] = []
+
+      /** A fresh connection of the adapter's class on one target, named so no secrets section applies. */
+      const onTarget = (i: number) => new cls(`sqlconn_conformance_target_${i}`, targets[i]) as SqlConnection
+
+      /** Rewrites the suite's secrets file; the stamp moves on each revision so no change is missed. */
+      const writeSecrets = (sections: Record<string, Record<string, unknown>>) => {
+        writeFileSync(file, stringify({ connections: sections }))
+        const at = new Date(Date.now() + ++revision * 1000)
+        utimesSync(file, at, at)
+      }
+
+      const open = async (name: string) => {
+        const c = await connection<SqlConnection>(name, { type: cls })
+        opened.push(c)
+        return c
+      }
+
+      const targetOf = async (c: SqlConnection) => (await c.query(sqlText, { ttl: 0 })).get(0)?.target
+
+      beforeAll(async () => {
+        targets = await options.targets()
+        cls = conn.constructor as unknown as ConnectionClass
+        for (const i of [0, 1]) {
+          const c = onTarget(i)
+          try {
+            await c.query(`create table ${targetTable} (target ${options.types.text})`, { cache: false })
+            await c.db
+              .insertInto(targetTable as never)
+              .values({ target: `target ${i}` } as never)
+              .execute()
+          } finally {
+            await c.close()
+          }
+        }
+        dir = mkdtempSync(path.join(tmpdir(), 'sqlconn-conformance-'))
+        file = path.join(dir, 'secrets.toml')
+        savedFiles = process.env.SQLCONN_SECRETS_FILE
+        process.env.SQLCONN_SECRETS_FILE = [savedFiles, file].filter(Boolean).join(path.delimiter)
+      })
+
+      afterAll(async () => {
+        for (const c of opened) await c.close()
+        if (savedFiles === undefined) delete process.env.SQLCONN_SECRETS_FILE
+        else process.env.SQLCONN_SECRETS_FILE = savedFiles
+        if (dir) rmSync(dir, { recursive: true, force: true })
+        for (const i of [0, 1]) {
+          if (!targets) break
+          const c = onTarget(i)
+          try {
+            if (options.dropTable) await options.dropTable(c, targetTable)
+            else await c.query(`drop table if exists ${targetTable}`, { cache: false })
+          } finally {
+            await c.close()
+          }
+        }
+      })
+
+      it('reaches the new target with the same SQL once its secrets section changes', async () => {
+        const name = `rot_${Math.random().toString(36).slice(2, 8)}`
+        writeSecrets({ [name]: targets[0] })
+        const rot = await open(name)
+        expect(await targetOf(rot)).toBe('target 0')
+        writeSecrets({ [name]: targets[1] })
+        expect(await open(name)).toBe(rot)
+        expect(await targetOf(rot)).toBe('target 1')
+      })
+
+      it('keeps the driver object of a connection whose own section did not change', async () => {
+        const name = `keep_${Math.random().toString(36).slice(2, 8)}`
+        const other = `other_${Math.random().toString(36).slice(2, 8)}`
+        writeSecrets({ [name]: targets[0], [other]: targets[0] })
+        const keep = await open(name)
+        expect(await targetOf(keep)).toBe('target 0')
+        const raw = keep.raw
+        writeSecrets({ [name]: targets[0], [other]: targets[1] })
+        expect(await open(name)).toBe(keep)
+        expect(await targetOf(keep)).toBe('target 0')
+        expect(keep.raw).toBe(raw)
+      })
     })
   })
 }

@@ -17,7 +17,7 @@ import { createPool, type Pool, type PoolConnection } from 'mysql2'
 import { endWhenIdle } from './drain.js'
 import { nativeLayer, sourceRank } from './native.js'
 import { MYSQL_OPTIONS, RESULT_OPTIONS } from './options.js'
-import { type PoolOptions, poolOptions } from './pool-options.js'
+import { effectiveConfig, type PoolOptions, poolOptions } from './pool-options.js'
 import { destroyConnection, getConnection, queryTable, type Reader, ResultReader } from './read.js'
 import { isRefusalMysqlError, isTransientMysqlError } from './transient.js'
 
@@ -51,12 +51,13 @@ export class MysqlConnection<DB = any> extends SqlConnection<Pool, DB> {
   protected override refineConfig(base: ResolvedConfig): ResolvedConfig {
     this.#poolOptions = undefined
     this.#reader = undefined
-    return withDefaultsFile(base, this.connectionClass.options)
+    const specs = this.connectionClass.options
+    return effectiveConfig(withDefaultsFile(base, specs), specs)
   }
 
   /**
-   * What mysql2's `createPool` receives (the password included): a `uri` merged with the separate
-   * options by precedence, a socket from the option files only for localhost.
+   * What mysql2's `createPool` receives (the password included): `config`'s values, in which a
+   * `uri` is already merged with the separate options by precedence.
    */
   get poolOptions(): Readonly<PoolOptions> {
     const config = this.config

@@ -139,6 +139,8 @@ export function nativeLayer(
  */
 export function sourceRank(source: string | undefined): number {
   if (source === undefined) return Number.POSITIVE_INFINITY
+  // A part taken from the uri binds as strongly as the uri.
+  if (source.endsWith(' (uri)')) return sourceRank(source.slice(0, -' (uri)'.length))
   if (source === 'kwargs') return 0
   if (source.startsWith('secrets')) return 1
   if (source === 'env DATABASE_URL') return 2

@@ -190,6 +190,79 @@ export const MYSQL_OPTIONS: readonly OptionSpec[] = [
     default: false,
     description: 'Allow the mysql_clear_password plugin (only over TLS or a socket).',
   },
+  {
+    name: 'authSwitchHandler',
+    type: 'any',
+    description: 'Legacy handler for an authentication method switch: ({ pluginName, pluginData }, cb) => void.',
+  },
+  {
+    name: 'password1',
+    type: 'string',
+    secret: true,
+    description: 'Multi-factor authentication: the first factor (the same as password).',
+  },
+  { name: 'password2', type: 'string', secret: true, description: 'Multi-factor authentication: the second factor.' },
+  { name: 'password3', type: 'string', secret: true, description: 'Multi-factor authentication: the third factor.' },
+  {
+    name: 'passwordSha1',
+    type: 'string',
+    secret: true,
+    description: 'The SHA1 of the password, instead of the password (mysql_native_password).',
+  },
+  { name: 'insecureAuth', type: 'boolean', description: 'Allow the old (pre-4.1), insecure authentication.' },
+  {
+    name: 'connectAttributes',
+    type: 'object',
+    description: 'Connection attributes sent to the server (performance_schema.session_connect_attrs).',
+  },
+  { name: 'charsetNumber', type: 'number', description: 'Connection collation by number, instead of charset.' },
+  { name: 'compress', type: 'boolean', description: 'Compress the protocol.' },
+  {
+    name: 'stream',
+    type: 'any',
+    description: 'A socket to use instead of connecting, or a function (options) => socket (a proxy, an SSH tunnel).',
+  },
+  {
+    name: 'infileStreamFactory',
+    type: 'any',
+    description: 'For LOAD DATA LOCAL INFILE: a function (path) => readable stream of the file to send.',
+  },
+  { name: 'maxPreparedStatements', type: 'number', description: 'Prepared statements kept per connection (LRU).' },
+  {
+    name: 'namedPlaceholders',
+    type: 'boolean',
+    description: "mysql2's own :name placeholders in execute() (query() reads :name itself).",
+  },
+  {
+    name: 'queryFormat',
+    type: 'any',
+    description: 'A function (sql, values) => sql that formats every query (conn.db and query() alike).',
+  },
+  {
+    name: 'rowsAsArray',
+    type: 'boolean',
+    description: 'Rows as arrays for every query on the pool: conn.db (Kysely) then sees arrays too.',
+  },
+  {
+    name: 'nestTables',
+    type: 'any',
+    description: 'Nest columns by table: true, or a separator such as "_" (conn.db sees the nested rows).',
+  },
+  {
+    name: 'stringifyObjects',
+    type: 'boolean',
+    description: 'Escape objects given as values as strings instead of key = value lists.',
+  },
+  { name: 'disableEval', type: 'boolean', description: 'Parse rows without generated code (for restricted runtimes).' },
+  { name: 'debug', type: 'any', description: 'Log protocol packets: true, or a list of packet names.' },
+  { name: 'trace', type: 'boolean', description: 'Keep the caller stack on errors (default true).' },
+  {
+    name: 'resetOnRelease',
+    type: 'boolean',
+    description: 'Reset the session state of a connection when it goes back to the pool.',
+  },
+  { name: 'gracefulEnd', type: 'boolean', description: 'End idle connections with QUIT instead of destroying them.' },
+  { name: 'Promise', type: 'any', description: "The Promise implementation of mysql2's promise wrapper." },
 ]
 
 /** Options that change the values a query returns, for the cache identity. */
@@ -202,9 +275,17 @@ export const RESULT_OPTIONS = [
   'dateStrings',
   'jsonStrings',
   'typeCast',
+  'queryFormat',
+  'rowsAsArray',
+  'nestTables',
+  'stringifyObjects',
 ] as const
 
-/** Options handed to mysql2 as they are (the address and login are worked out separately). */
+/**
+ * Options handed to mysql2 as they are (the address and login are worked out separately): every
+ * option of mysql2's ConnectionConfig and PoolConfig but `isServer` and `pool`, which mysql2 sets
+ * for itself (a server-side connection, the pool a connection belongs to).
+ */
 export const PASSTHROUGH_OPTIONS = [
   'ssl',
   'connectionLimit',
@@ -221,4 +302,23 @@ export const PASSTHROUGH_OPTIONS = [
   'localAddress',
   'authPlugins',
   'enableCleartextPlugin',
+  'authSwitchHandler',
+  'password1',
+  'password2',
+  'password3',
+  'passwordSha1',
+  'insecureAuth',
+  'connectAttributes',
+  'charsetNumber',
+  'compress',
+  'stream',
+  'infileStreamFactory',
+  'maxPreparedStatements',
+  'namedPlaceholders',
+  'disableEval',
+  'debug',
+  'trace',
+  'resetOnRelease',
+  'gracefulEnd',
+  'Promise',
 ] as const

@@ -1,4 +1,4 @@
-import { ConfigError, type ResolvedConfig } from '@sqlconn/core'
+import { ConfigError, type OptionSpec, ResolvedConfig, type ResolvedOption } from '@sqlconn/core'
 import { socketExists, sourceRank } from './native.js'
 import { PASSTHROUGH_OPTIONS, URI_PARTS } from './options.js'
 
@@ -19,14 +19,12 @@ export function parseMysqlUrl(uri: string): { parts: Partial<PoolOptions>; param
   let url: URL
   try {
     url = new URL(uri)
-  } catch (err) {
+  } catch {
+    // No cause attached: Node's "Invalid URL" TypeError carries the whole URL, password included, as `input`.
     throw new ConfigError(
       'INVALID_OPTION',
       'uri',
-      'The uri is not a valid URL: write mysql://user:password@host:3306/database.',
-      {
-        cause: err,
-      },
+      'The uri is not a valid URL: write mysql://user:password@host:3306/database (percent-encode @ : / ? # in the password).',
     )
   }
   const parts: Partial<PoolOptions> = {}
@@ -56,34 +54,49 @@ export function parseMysqlUrl(uri: string): { parts: Partial<PoolOptions>; param
 }
 
 /**
- * The options mysql2's `createPool` receives. A `uri`'s parts (host, port, user, password,
- * database and query parameters) are weighed against the separately given options by where each
- * came from: the one from the higher-precedence source wins, and on a tie the separate option wins
- * (as in mysql2). So `uri` in code beats `MYSQL_HOST`, and `password` in secrets completes a `uri`
- * in code that has none.
+ * The config as mysql2 receives it, each value with its source. A `uri`'s parts (host, port, user,
+ * password, database and query parameters) are weighed against the separately given options by
+ * where each came from: the one from the higher-precedence source wins, and on a tie the separate
+ * option wins (as in mysql2). So `uri` in code beats `MYSQL_HOST`, and `password` in secrets
+ * completes a `uri` in code that has none. A part taken from the uri shows the uri's source
+ * (`kwargs (uri)`). A socket from the option files or MYSQL_UNIX_PORT that is not used (the host
+ * is not localhost, or it does not exist) is left out, as it never reaches mysql2.
  */
-export function poolOptions(config: ResolvedConfig): PoolOptions {
-  const out: PoolOptions = {}
+export function effectiveConfig(config: ResolvedConfig, specs: readonly OptionSpec[]): ResolvedConfig {
+  const entries = new Map<string, ResolvedOption>(config.entries().map((o) => [o.name, o]))
   const uri = config.get<string>('uri')
-  const fromUri = uri ? parseMysqlUrl(uri) : { parts: {}, params: {} }
-  const uriRank = sourceRank(config.source('uri'))
-  const pick = (name: string, fromUrl: unknown) => {
-    const given = config.get(name)
-    const rank = given === undefined ? Number.POSITIVE_INFINITY : sourceRank(config.source(name))
-    const value = fromUrl !== undefined && uriRank < rank ? fromUrl : given
-    if (value !== undefined) out[name] = value
+  if (uri !== undefined) {
+    const { parts, params } = parseMysqlUrl(uri)
+    const uriSource = config.source('uri')!
+    const uriRank = sourceRank(uriSource)
+    const take = (name: string, value: unknown) => {
+      if (value === undefined) return
+      const current = entries.get(name)
+      if (current && sourceRank(current.source) <= uriRank) return
+      const secret = current?.secret ?? specs.find((s) => s.name === name)?.secret ?? false
+      entries.set(name, { name, value, source: `${uriSource} (uri)`, secret })
+    }
+    for (const part of URI_PARTS) take(part, parts[part])
+    for (const [name, value] of Object.entries(params)) take(name, value)
   }
-  for (const part of URI_PARTS) pick(part, fromUri.parts[part])
-  for (const name of PASSTHROUGH_OPTIONS) pick(name, fromUri.params[name])
-
   // A socket from code or secrets is used as mysql2 uses it; one from the option files or
   // MYSQL_UNIX_PORT only when the host is localhost (the mysql client's rule) and it exists.
-  const socketPath = config.get<string>('socketPath')
-  if (socketPath !== undefined) {
-    const explicit = sourceRank(config.source('socketPath')) <= 1
-    if (explicit || ((out.host ?? 'localhost') === 'localhost' && socketExists(socketPath))) {
-      out.socketPath = socketPath
-    }
+  const socket = entries.get('socketPath')
+  if (socket) {
+    const explicit = sourceRank(socket.source) <= 1
+    const host = entries.get('host')?.value ?? 'localhost'
+    if (!explicit && !(host === 'localhost' && socketExists(String(socket.value)))) entries.delete('socketPath')
+  }
+  const order = [...specs.map((s) => s.name), ...entries.keys()]
+  return new ResolvedConfig([...new Set(order)].filter((n) => entries.has(n)).map((n) => entries.get(n)!))
+}
+
+/** The options mysql2's `createPool` receives: every driver option of `config` (already merged with its uri). */
+export function poolOptions(config: ResolvedConfig): PoolOptions {
+  const out: PoolOptions = {}
+  for (const name of [...URI_PARTS, 'socketPath', ...PASSTHROUGH_OPTIONS]) {
+    const value = config.get(name)
+    if (value !== undefined) out[name] = value
   }
   return out
 }

@@ -166,6 +166,76 @@ describe('MySQL configuration and precedence', () => {
     expect((err as Error).message).toContain('connectionLimt')
   })
 
+  it('shows in config the host, user, database and pool size a uri gives the pool, with its source', async () => {
+    const conn = new MysqlConnection('t', { url: 'mysql://dwshop@127.0.0.1/test?connectionLimit=5' })
+    const shown = Object.fromEntries(
+      ['host', 'user', 'database', 'connectionLimit'].map((n) => [n, conn.config.get(n)]),
+    )
+    expect(shown).toEqual({ host: '127.0.0.1', user: 'dwshop', database: 'test', connectionLimit: 5 })
+    expect(conn.config.source('host')).toBe('kwargs (uri)')
+    expect(conn.config.source('connectionLimit')).toBe('kwargs (uri)')
+    const pool = conn.raw as unknown as {
+      config: { connectionLimit: number; connectionConfig: Record<string, unknown> }
+    }
+    expect(pool.config.connectionLimit).toBe(5)
+    expect(pool.config.connectionConfig).toMatchObject({ host: '127.0.0.1', user: 'dwshop', database: 'test' })
+    await conn.close()
+  })
+
+  it("shows the uri's host in config when MYSQL_HOST names another", () => {
+    process.env.MYSQL_HOST = 'db.env'
+    const conn = new MysqlConnection('t', { url: 'mysql://ann@db.url/shop' })
+    expect(conn.config.get('host')).toBe('db.url')
+    expect(conn.config.source('host')).toBe('kwargs (uri)')
+    expect(conn.poolOptions.host).toBe('db.url')
+  })
+
+  it('leaves out of config a socket from the option files that is not used', () => {
+    const socket = write('mysqld.sock', '')
+    write('home/.my.cnf', `[client]\nsocket = ${socket}\n`)
+    expect(new MysqlConnection('t', { host: '127.0.0.1' }).config.has('socketPath')).toBe(false)
+    expect(new MysqlConnection('t').config.get('socketPath')).toBe(socket)
+  })
+
+  it('hands every mysql2 option to the pool, functions included (infileStreamFactory, authPlugins, stream, ...)', async () => {
+    const infileStreamFactory = () => {
+      throw new Error('not used')
+    }
+    const authSwitchHandler = () => {}
+    const authPlugins = { mysql_clear_password: () => () => Buffer.alloc(0) }
+    const queryFormat = (sql: string) => sql
+    const conn = new MysqlConnection('t', {
+      uri: database.url,
+      infileStreamFactory,
+      authSwitchHandler,
+      authPlugins,
+      queryFormat,
+      flags: ['-FOUND_ROWS'],
+      enableKeepAlive: false,
+      connectAttributes: { program_name: 'sqlconn-test' },
+      maxPreparedStatements: 50,
+      compress: false,
+      gracefulEnd: true,
+    })
+    try {
+      const pool = conn.raw as unknown as { config: { connectionConfig: Record<string, unknown> } }
+      const c = pool.config.connectionConfig
+      expect(c.infileStreamFactory).toBe(infileStreamFactory)
+      expect(c.authSwitchHandler).toBe(authSwitchHandler)
+      expect(c.authPlugins).toBe(authPlugins)
+      expect(c.queryFormat).toBe(queryFormat)
+      expect(c.enableKeepAlive).toBe(false)
+      expect(c.connectAttributes).toMatchObject({ program_name: 'sqlconn-test' })
+      expect(c.maxPreparedStatements).toBe(50)
+      expect(c.gracefulEnd).toBe(true)
+      // FOUND_ROWS (2) removed from the capability flags.
+      expect((c.clientFlags as number) & 2).toBe(0)
+      expect((await conn.query('select 1 as one', { cache: false })).get(0)).toEqual({ one: 1 })
+    } finally {
+      await conn.close()
+    }
+  })
+
   it('names the unknown option with a suggestion', () => {
     expect(() => new MysqlConnection('t', { hots: 'x' }).config).toThrow(/Did you mean "host"/)
   })

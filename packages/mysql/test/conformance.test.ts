@@ -3,6 +3,8 @@ import { MysqlConnection } from '../src/index.js'
 import { useDatabase } from './helpers.js'
 
 const database = useDatabase()
+const targetA = useDatabase()
+const targetB = useDatabase()
 
 describeConformance({
   name: 'mysql',
@@ -13,5 +15,24 @@ describeConformance({
   // wait_timeout or a DBA does: the next read takes a pooled connection that is already dead.
   breakConnections: async () => {
     await database.killAllWhileBusy()
+  },
+  targets: () => [{ uri: targetA.url }, { uri: targetB.url }],
+  // mysql2's pool keeps what it was given: its own settings and each new connection's config.
+  driverSettings: (conn) => {
+    const pool = (conn as MysqlConnection).raw as unknown as {
+      config: Record<string, unknown> & { connectionConfig: Record<string, unknown> }
+    }
+    const c = pool.config.connectionConfig
+    return {
+      host: c.host,
+      port: c.port,
+      user: c.user,
+      database: c.database,
+      connectTimeout: c.connectTimeout,
+      timezone: c.timezone,
+      connectionLimit: pool.config.connectionLimit,
+      queueLimit: pool.config.queueLimit,
+      idleTimeout: pool.config.idleTimeout,
+    }
   },
 })

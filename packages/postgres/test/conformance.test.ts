@@ -1,8 +1,10 @@
 import { describeConformance } from '@sqlconn/core/testing'
 import type { PostgresConnection } from '../src/index.js'
-import { breakIdleClients, open, useSchema } from './helpers.js'
+import { breakIdleClients, open, TEST_URL, useSchema } from './helpers.js'
 
 const schema = useSchema()
+const targetA = useSchema()
+const targetB = useSchema()
 
 describeConformance({
   name: 'postgres',
@@ -16,5 +18,15 @@ describeConformance({
    */
   breakConnections: async (conn) => {
     await breakIdleClients(conn as PostgresConnection)
+  },
+  targets: () => [
+    { url: TEST_URL, options: `-c search_path=${targetA.name}` },
+    { url: TEST_URL, options: `-c search_path=${targetB.name}` },
+  ],
+  // pg-pool keeps the options it was built with (its clients are made from them).
+  driverSettings: (conn) => {
+    const o = (conn as PostgresConnection).raw.options as unknown as Record<string, unknown>
+    const names = ['host', 'port', 'user', 'database', 'options', 'application_name', 'max', 'idleTimeoutMillis']
+    return Object.fromEntries(names.map((n) => [n, o[n]]))
   },
 })

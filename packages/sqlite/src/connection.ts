@@ -6,7 +6,8 @@ import {
   type FieldInit,
   type NativeContext,
   type OptionSpec,
-  type ResolvedConfig,
+  ResolvedConfig,
+  type ResolvedOption,
   type RowTable,
   SqlConnection,
   TableBuilder,
@@ -62,7 +63,16 @@ export class SqliteConnection<DB = any> extends SqlConnection<Database.Database,
       type: 'object',
       description: 'PRAGMAs run on open, e.g. { journal_mode: "wal", foreign_keys: "on" }.',
     },
-    { name: 'nativeBinding', type: 'string', description: "Path of better-sqlite3's .node addon, when bundled." },
+    {
+      name: 'verbose',
+      type: 'any',
+      description: 'A function better-sqlite3 calls with every SQL statement it runs, e.g. console.log.',
+    },
+    {
+      name: 'nativeBinding',
+      type: 'any',
+      description: "better-sqlite3's .node addon, when bundled: its path, or the addon object itself.",
+    },
   ]
 
   /** `DATABASE_URL` when it is a sqlite: URL. */
@@ -75,6 +85,8 @@ export class SqliteConnection<DB = any> extends SqlConnection<Database.Database,
   }
 
   readonly #statements = new Map<string, Prepared>()
+  /** The handle the cached statements were prepared on: a statement must never outlive its handle. */
+  #statementsDb: Database.Database | undefined
   #schemaVersionStmt: Database.Statement | undefined
   #schemaVersion = -1
   #schemaCheckedAt = 0
@@ -85,13 +97,27 @@ export class SqliteConnection<DB = any> extends SqlConnection<Database.Database,
 
   /** The database file this connection opens (absolute), or ":memory:". */
   get filename(): string {
-    const c = this.config
-    const url = c.get<string>('url')
-    if (url !== undefined && (c.get('filename') === undefined || c.source('url') === c.source('filename'))) {
-      return filenameFromUrl(url)
+    return this.config.get<string>('filename')!
+  }
+
+  /**
+   * `filename` as better-sqlite3 receives it: the file a `url` names (with the url's source) or
+   * the given path made absolute, so `config` shows the file really opened.
+   */
+  protected override refineConfig(config: ResolvedConfig): ResolvedConfig {
+    const url = config.get<string>('url')
+    const given = config.get<string>('filename')
+    let entry: ResolvedOption
+    if (url !== undefined && (given === undefined || config.source('url') === config.source('filename'))) {
+      entry = { name: 'filename', value: filenameFromUrl(url), source: `${config.source('url')} (url)`, secret: false }
+    } else {
+      const file = given!
+      const value = file === ':memory:' || file === '' ? file : path.resolve(file)
+      entry = { name: 'filename', value, source: config.source('filename')!, secret: false }
     }
-    const file = c.get<string>('filename')!
-    return file === ':memory:' || file === '' ? file : path.resolve(file)
+    const rest = config.entries().filter((o) => o.name !== 'filename')
+    // Declared first, so a printed config reads the same whichever option named the file.
+    return new ResolvedConfig([entry, ...rest])
   }
 
   /** Opens the file with better-sqlite3's own options, then applies safeIntegers and pragmas. */
@@ -100,6 +126,7 @@ export class SqliteConnection<DB = any> extends SqlConnection<Database.Database,
       readonly: config.get<boolean>('readonly'),
       fileMustExist: config.get<boolean>('fileMustExist'),
       timeout: config.get<number>('timeout'),
+      verbose: config.get<(message?: unknown, ...more: unknown[]) => void>('verbose'),
       nativeBinding: config.get<string>('nativeBinding'),
     })
     if (config.get('safeIntegers')) db.defaultSafeIntegers(true)
@@ -207,30 +234,40 @@ export class SqliteConnection<DB = any> extends SqlConnection<Database.Database,
 
   /** Prepared statements and their columns, kept in a small LRU: `columns()` costs as much as a one-row read. */
   #prepare(sql: string): Prepared {
+    // Through `raw` on every call: it is where a rotated secrets section or a reset swaps the handle,
+    // and statements prepared on the old handle must go with it (same SQL text, old file otherwise).
+    const db = this.raw
+    if (db !== this.#statementsDb) {
+      this.#statements.clear()
+      this.#schemaVersionStmt = undefined
+      this.#schemaVersion = -1
+      this.#schemaDirty = true
+      this.#statementsDb = db
+    }
     // A schema change (from here, Kysely or another process) can change a statement's columns.
     // Reading the cookie costs about as much as a one-row query, so it is read after a write or
     // DDL through this connection, and otherwise at most every 250 ms (other processes, raw).
     const now = Date.now()
-    if (!this.#schemaDirty && now - this.#schemaCheckedAt < SCHEMA_CHECK_INTERVAL_MS) return this.#cached(sql)
+    if (!this.#schemaDirty && now - this.#schemaCheckedAt < SCHEMA_CHECK_INTERVAL_MS) return this.#cached(db, sql)
     this.#schemaDirty = false
     this.#schemaCheckedAt = now
-    this.#schemaVersionStmt ??= this.raw.prepare('pragma schema_version').pluck()
+    this.#schemaVersionStmt ??= db.prepare('pragma schema_version').pluck()
     const version = this.#schemaVersionStmt.get() as number
     if (version !== this.#schemaVersion) {
       this.#statements.clear()
       this.#schemaVersion = version
     }
-    return this.#cached(sql)
+    return this.#cached(db, sql)
   }
 
-  /** The statement for `sql` from the LRU, prepared on a miss. */
-  #cached(sql: string): Prepared {
+  /** The statement for `sql` from the LRU, prepared on `db` on a miss. */
+  #cached(db: Database.Database, sql: string): Prepared {
     let prepared = this.#statements.get(sql)
     if (prepared) {
       // Map order doubles as recency.
       this.#statements.delete(sql)
     } else {
-      const stmt = this.raw.prepare(sql)
+      const stmt = db.prepare(sql)
       if (stmt.reader) stmt.raw(true)
       prepared = { stmt, fields: stmt.reader ? fieldsOf(stmt) : undefined }
       if (this.#statements.size >= STATEMENT_CACHE_SIZE) {
