@@ -7,7 +7,7 @@ import { type Duration, toMilliseconds } from './duration.js'
 import { ConnectionClosedError, ConnectionError, ParameterError, QueryError, SqlconnError } from './errors.js'
 import { maskUrlPasswords } from './options.js'
 import { type CompiledSql, compileNamed, type Placeholder } from './params.js'
-import { type RetryOptions, retryPolicy } from './retry.js'
+import { isConnectionRefused, RETRY_DEFAULTS, type RetryOptions, retryPolicy } from './retry.js'
 import { secretsCacheDefaults } from './secrets.js'
 import type { RowTable } from './table/table.js'
 
@@ -118,13 +118,17 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
 
   /** Longest time a read may take, retries included. */
   get #maxDuration(): number {
-    return this.#retrySettings.maxDuration ?? 30_000
+    return this.#retrySettings.maxDuration ?? RETRY_DEFAULTS.maxDuration
   }
 
   /** The retry policy, built once. */
   get #retry(): RetryPolicy {
     if (!this.#policy) {
-      this.#policy = retryPolicy(this.#retrySettings, (err) => this.#isTransient(err))
+      this.#policy = retryPolicy(
+        this.#retrySettings,
+        (err) => this.#isTransient(err),
+        (err) => this.isConnectionRefused(err),
+      )
       this.#policy.onRetry((e) => {
         if ('error' in e) this.emit('retry', { attempt: e.attempt, error: e.error })
       })
@@ -150,6 +154,15 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
   /** True for errors a reset and retry can cure (connection lost, server restarting, busy). */
   protected isTransientError(_error: unknown): boolean {
     return false
+  }
+
+  /**
+   * True when the server refused a new connection (nothing listens: it is restarting). Such an
+   * attempt costs a round trip and no server work, so it is retried after 250 ms at most, and a
+   * read goes through as soon as the server is back. Adapters add the server's own refusals.
+   */
+  protected isConnectionRefused(error: unknown): boolean {
+    return isConnectionRefused(error)
   }
 
   /**
@@ -333,18 +346,18 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
   async #run(compiled: CompiledSql, options: Pick<QueryOptions, 'indexCol' | 'signal'>): Promise<RowTable> {
     const policy = this.#retry
     const started = Date.now()
-    let last: unknown
     try {
-      const table = await policy.execute(async ({ signal, attempt }) => {
-        // Retries are bounded in time as well as in attempts (checked here: no timer per query).
-        if (attempt > 0 && Date.now() - started > this.#maxDuration) throw new RetryBudgetSpent(last)
+      const table = await policy.execute(async ({ signal }) => {
         const generation = this.generation
         try {
           return await this.execute(compiled, { signal })
         } catch (err) {
-          last = err
+          if (!this.#isTransient(err)) throw err
           // Not awaited: the retry must not wait for the old pool to drain.
-          if (this.#isTransient(err) && this.needsReset(err)) void this.resetIfCurrent(generation, 'transient error')
+          if (this.needsReset(err)) void this.resetIfCurrent(generation, 'transient error')
+          // Retries are bounded in time (checked here, on failure: no timer per query). No backoff
+          // starts once the budget is spent, so a read fails at most one delay and one attempt late.
+          if (Date.now() - started >= this.#maxDuration) throw new RetryBudgetSpent(err)
           throw err
         }
       }, options.signal)

@@ -399,3 +399,5 @@ export function within<T>(promise: Promise<T>, what: string, ms = 10_000): Promi
   })
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }
+
+export { type RestartReport, type RestartRun, readThroughRestart, waitUntilAnswers } from './restart-testing.js'

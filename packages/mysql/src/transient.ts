@@ -15,6 +15,22 @@ const TRANSIENT_CODES: ReadonlySet<string> = new Set([
   'ER_CLIENT_INTERACTION_TIMEOUT', // 4031 (MySQL 8): closed after wait_timeout
 ])
 
+/**
+ * Errors mysql2 marks `fatal` that another attempt would only repeat: the host name does not
+ * resolve, or the server's certificate is refused. Without this list they would be retried until
+ * `retry.maxDuration` is spent instead of failing at once.
+ */
+const PERMANENT_CODES: ReadonlySet<string> = new Set([
+  'ENOTFOUND',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'HANDSHAKE_NO_SSL_SUPPORT',
+])
+
 const TRANSIENT_MESSAGES = [
   "Can't add new command when connection is in closed state",
   "Can't write in closed state",
@@ -35,7 +51,7 @@ export function isTransientMysqlError(error: unknown): boolean {
   if (code && TRANSIENT_CODES.has(code)) return true
   const message = typeof e.message === 'string' ? e.message : ''
   if (TRANSIENT_MESSAGES.some((m) => message.startsWith(m))) return true
-  return e.fatal === true && !code?.startsWith('ER_')
+  return e.fatal === true && !code?.startsWith('ER_') && !(code && PERMANENT_CODES.has(code))
 }
 
 /**

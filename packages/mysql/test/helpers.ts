@@ -66,8 +66,11 @@ export function useDatabase(): TestDatabase {
   afterAll(async () => {
     for (const c of opened) await c.close()
     if (admin) {
-      await admin.query(`drop database if exists ${name}`)
-      await admin.end()
+      admin.destroy()
+      // A connection of its own: restart.test.ts restarts the server under the admin connection.
+      const dropper = await mysql.createConnection({ uri: TEST_URL })
+      await dropper.query(`drop database if exists ${name}`)
+      await dropper.end()
     }
   })
   async function connectionIds(): Promise<number[]> {

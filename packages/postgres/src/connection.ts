@@ -226,6 +226,15 @@ export class PostgresConnection<DB = any> extends SqlConnection<pg.Pool, DB> {
   }
 
   /**
+   * Nothing listening, and also 57P03 (cannot connect now: the server is starting up or shutting
+   * down), which it answers at once: both are retried after 250 ms at most.
+   */
+  protected override isConnectionRefused(error: unknown): boolean {
+    const e = error as { code?: unknown; cause?: { code?: unknown } } | null
+    return super.isConnectionRefused(error) || e?.code === '57P03' || e?.cause?.code === '57P03'
+  }
+
+  /**
    * Keeps the pool when pg already dealt with the loss. A client whose backend was terminated or
    * whose socket closed is discarded by pg-pool, and so is every idle client that heard the same
    * news, so one lost client leaves the rest of the pool (and the queries running on it) alone. A
