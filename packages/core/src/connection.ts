@@ -2,7 +2,17 @@ import { EventEmitter } from 'node:events'
 import { homedir } from 'node:os'
 import { inspect } from 'node:util'
 import { ConnectionClosedError, ConnectionError, SqlconnError } from './errors.js'
-import { type ConfigLayer, type OptionSpec, type ResolvedConfig, redact, resolveConfig } from './options.js'
+import {
+  type ConfigLayer,
+  type OptionSpec,
+  type ResolvedConfig,
+  redact,
+  redactError,
+  resolveConfig,
+  secretsIn,
+  urlPasswords,
+} from './options.js'
+import { assertConnectionClass } from './registry.js'
 import { type SecretsSection, secretsSection } from './secrets.js'
 
 /** Options every connection accepts besides its driver's own; they never reach option validation. */
@@ -65,6 +75,8 @@ export abstract class BaseConnection<Raw = unknown> {
   /** The connection's name: its `[connections.<name>]` section in the secrets files. */
   readonly name: string
   readonly #kwargs: Readonly<Record<string, unknown>>
+  /** Everything given in code, sqlconn's own options included (a cache URL's password is a secret too). */
+  readonly #given: Readonly<Record<string, unknown>>
   #section: SecretsSection | undefined
   #config: ResolvedConfig | undefined
   #raw: Raw | undefined
@@ -80,6 +92,7 @@ export abstract class BaseConnection<Raw = unknown> {
   constructor(name: string, options: Record<string, unknown> = {}) {
     this.name = name
     this.#kwargs = withoutReserved(options)
+    this.#given = options
     this.#events.on('error', () => {})
   }
 
@@ -111,18 +124,25 @@ export abstract class BaseConnection<Raw = unknown> {
   get config(): ResolvedConfig {
     if (!this.#config) {
       const cls = this.connectionClass
-      const section = this.#secretsSection()
-      this.#config = this.refineConfig(
-        resolveConfig(
-          cls.options,
-          [
-            { kind: 'kwargs', values: this.#kwargs },
-            { kind: 'secrets', values: withoutReserved(section.values), origins: section.origins },
-            cls.nativeConfig({ env: process.env, home: homedir(), cwd: process.cwd() }),
-          ],
-          { connectionName: this.name, typeName: cls.typeName },
-        ),
-      )
+      // A class made with `new` never went through connection()'s check; a broken one is named here.
+      assertConnectionClass(cls)
+      try {
+        const section = this.#secretsSection()
+        this.#config = this.refineConfig(
+          resolveConfig(
+            cls.options,
+            [
+              { kind: 'kwargs', values: this.#kwargs },
+              { kind: 'secrets', values: withoutReserved(section.values), origins: section.origins },
+              cls.nativeConfig({ env: process.env, home: homedir(), cwd: process.cwd() }),
+            ],
+            { connectionName: this.name, typeName: cls.typeName },
+          ),
+        )
+      } catch (err) {
+        // The declared secret flags are not known yet: redact what any source could hold.
+        throw redactError(err, this.#unresolvedSecrets())
+      }
     }
     return this.#config
   }
@@ -139,7 +159,7 @@ export abstract class BaseConnection<Raw = unknown> {
       try {
         this.#raw = this.connect(config)
       } catch (err) {
-        if (err instanceof SqlconnError) throw err
+        if (err instanceof SqlconnError) throw this.redactError(err)
         const message = err instanceof Error ? err.message : String(err)
         throw new ConnectionError(
           this.name,
@@ -226,11 +246,43 @@ export abstract class BaseConnection<Raw = unknown> {
 
   /** Removes every secret of this connection from `text`. */
   protected redact(text: string): string {
-    let secrets: string[] = []
+    return redact(text, this.#allSecrets())
+  }
+
+  /**
+   * Removes every secret of this connection from one of sqlconn's errors (message, stack, cause),
+   * in place, and returns it. Adapters call it on errors they build from option values.
+   */
+  protected redactError<E>(error: E): E {
+    return redactError(error, this.#allSecrets())
+  }
+
+  #allSecrets(): string[] {
+    const secrets = this.#unresolvedSecrets()
     try {
-      secrets = this.config.secretValues()
+      secrets.push(...this.config.secretValues())
     } catch {}
-    return redact(text, secrets)
+    return secrets
+  }
+
+  /**
+   * Secrets found in every source before resolving them: secret-named keys and URL passwords in
+   * code, the secrets section and the data source's own configuration, and DATABASE_URL's password
+   * whether or not the adapter reads it.
+   */
+  #unresolvedSecrets(): string[] {
+    const out = secretsIn(this.#given)
+    const sources: Array<() => Readonly<Record<string, unknown>>> = [
+      () => this.#secretsSection().values,
+      () => this.connectionClass.nativeConfig({ env: process.env, home: homedir(), cwd: process.cwd() }).values,
+    ]
+    for (const values of sources) {
+      try {
+        out.push(...secretsIn(values()))
+      } catch {}
+    }
+    if (process.env.DATABASE_URL) out.push(...urlPasswords(process.env.DATABASE_URL))
+    return out
   }
 
   #secretsSection(): SecretsSection {

@@ -90,6 +90,18 @@ export class ConfigError extends SqlconnError {
   }
 }
 
+/** Required options are not set; `missing` names every one (`option` is the first). */
+export class MissingOptionsError extends ConfigError {
+  /** @param missing every missing option, in declared order */
+  constructor(
+    readonly missing: readonly string[],
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super('MISSING_OPTION', missing[0] ?? '', message, options)
+  }
+}
+
 /** Query parameters do not match the SQL (a `:name` without a value, the wrong shape). */
 export class ParameterError extends SqlconnError {
   /** @param parameter the offending parameter, when there is one */

@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto'
 import type { BaseConnection, ConnectionClass } from './connection.js'
 import { type Duration, toMilliseconds } from './duration.js'
 import { ConfigError } from './errors.js'
+import { objectId } from './object-id.js'
 import { BUILTIN_TYPES, resolveConnectionType } from './registry.js'
-import { secretsSection } from './secrets.js'
+import { secretsFileReports, secretsSection } from './secrets.js'
 import type { SqlConnection, SqlConnectionOptions } from './sql-connection.js'
 
 /** Options of `connection()`: the driver's own options plus sqlconn's. */
@@ -24,17 +25,7 @@ interface Entry {
 }
 
 const instances = new Map<string, Entry>()
-const objectIds = new WeakMap<object, number>()
-let nextObjectId = 1
-
-function idOf(o: object): string {
-  let id = objectIds.get(o)
-  if (id === undefined) {
-    id = nextObjectId++
-    objectIds.set(o, id)
-  }
-  return `#${id}`
-}
+const idOf = objectId
 
 /** A digest of the options: equal options give equal keys; functions and stores count by identity. */
 function optionsKey(options: Record<string, unknown>): string {
@@ -55,6 +46,48 @@ function optionsKey(options: Record<string, unknown>): string {
   return createHash('sha256')
     .update(stable ?? '')
     .digest('base64url')
+}
+
+/** `cache` options with each duration in milliseconds, so equal durations give equal instance keys. */
+function durationsInMs(cache: unknown): unknown {
+  if (cache === null || typeof cache !== 'object') return cache
+  const out: Record<string, unknown> = { ...(cache as Record<string, unknown>) }
+  const ms = (v: unknown, option: string) => {
+    try {
+      return toMilliseconds(v as Duration, option)
+    } catch {
+      return v // reported with its option name when the cache is built
+    }
+  }
+  for (const k of ['ttl', 'staleWhileRevalidate']) if (k in out) out[k] = ms(out[k], `cache.${k}`)
+  if (out.lock !== null && typeof out.lock === 'object') {
+    const lock = { ...(out.lock as Record<string, unknown>) }
+    for (const k of ['wait', 'ttl']) if (k in lock) lock[k] = ms(lock[k], `cache.lock.${k}`)
+    out.lock = lock
+  }
+  return out
+}
+
+/** No type in code, in the section or as the name: say where it was looked for, file by file, as Streamlit does. */
+function noTypeError(name: string): ConfigError {
+  const files = secretsFileReports(name).map((f) => {
+    const state = !f.exists
+      ? 'not found'
+      : !f.hasSection
+        ? `found, no [connections.${name}] section`
+        : f.hasType
+          ? 'found, sets type'
+          : `found, [connections.${name}] has no type`
+    const origin = f.origin === 'SQLCONN_SECRETS_FILE' ? 'from SQLCONN_SECRETS_FILE' : f.origin
+    return `  - ${f.path} (${origin}): ${state}`
+  })
+  return new ConfigError(
+    'MISSING_OPTION',
+    'type',
+    `Connection "${name}" has no type. Pass one in code, connection('${name}', { type: 'sqlite' }) ` +
+      `(a built-in name such as sqlite, postgres or mysql, an adapter package or a connection class), ` +
+      `or set type = "..." under [connections.${name}] in a secrets file.\nSecrets files looked in:\n${files.join('\n')}`,
+  )
 }
 
 function resolveName(name: string): string {
@@ -99,18 +132,12 @@ export async function connection<C extends BaseConnection = SqlConnection>(
     options.type ??
     (section.values.type as string | undefined) ??
     (Object.hasOwn(BUILTIN_TYPES, resolvedName.toLowerCase()) ? resolvedName : undefined)
-  if (type === undefined) {
-    throw new ConfigError(
-      'MISSING_OPTION',
-      'type',
-      `Connection "${resolvedName}" has no type: pass { type: 'sqlite' | 'postgres' | 'mysql' | <package> | <class> }, ` +
-        `or set type = "..." under [connections.${resolvedName}] in .sqlconn/secrets.toml.`,
-    )
-  }
+  if (type === undefined) throw noTypeError(resolvedName)
   const cls = await resolveConnectionType(type as string | ConnectionClass)
   const ttlMs = toMilliseconds(options.ttl, 'ttl')
   const { maxEntries, ...keyed } = options
-  const key = `${resolvedName}\0${idOf(cls)}\0${optionsKey({ ...keyed, type: undefined })}`
+  // Durations count by length, not spelling: ttl 60, '60s' and '1m' are one instance.
+  const key = `${resolvedName}\0${idOf(cls)}\0${optionsKey({ ...keyed, type: undefined, ttl: ttlMs, cache: durationsInMs(keyed.cache) })}`
 
   for (let existing = instances.get(key); existing; existing = instances.get(key)) {
     const conn = await existing.promise.catch(() => undefined)

@@ -13,6 +13,7 @@ export {
   ConnectionClosedError,
   ConnectionError,
   InvalidAdapterError,
+  MissingOptionsError,
   OptionalDependencyError,
   ParameterError,
   QueryError,

@@ -1,6 +1,6 @@
 import { inspect } from 'node:util'
 import { closest, distance } from 'fastest-levenshtein'
-import { ConfigError } from './errors.js'
+import { ConfigError, MissingOptionsError, SqlconnError } from './errors.js'
 
 /** The JS type an option takes. `'any'` accepts whatever the driver accepts (objects, functions). */
 export type OptionType = 'string' | 'number' | 'boolean' | 'object' | 'any'
@@ -53,12 +53,55 @@ export interface ResolvedOption {
 const MASK = '****'
 /** Option names that hold secrets even when an adapter forgot to declare `secret: true`. */
 const SECRET_NAME = /pass(word|wd|phrase)?$|secret|token|credential|private_?key|api_?key|^key$/i
-// The password runs to the authority's last '@' (an unescaped '@' in it is common in the wild).
-const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)([^/?#\s]*)(@)/gi
+/** `scheme://` and the URL text after it, up to whitespace or a quote that may enclose it. */
+const URL_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/([^\s"'`<>]*)/gi
+
+/**
+ * Where each URL's password lies in `text`, as [start, end) offsets. The password runs from the
+ * first ':' of the userinfo to the URL's last '@': people paste passwords holding unescaped
+ * '@', ':', '/', '?' and '#', and a URL parser would split those anywhere. A '@' later in a query
+ * string makes more of the URL count as password; over-masking is the safe way to be wrong.
+ */
+function urlPasswordSpans(text: string): Array<[number, number]> {
+  const spans: Array<[number, number]> = []
+  for (const m of text.matchAll(URL_TEXT)) {
+    const rest = m[1]!
+    const restStart = m.index + m[0].length - rest.length
+    const userEnd = rest.search(/[:/?#@]/)
+    if (userEnd < 0 || rest[userEnd] !== ':') continue
+    const at = rest.lastIndexOf('@')
+    if (at <= userEnd) continue
+    spans.push([restStart + userEnd + 1, restStart + at])
+  }
+  return spans
+}
+
+/** The passwords of every `scheme://user:password@host` in `text`, as written and percent-decoded. */
+export function urlPasswords(text: string): string[] {
+  const out: string[] = []
+  for (const [start, end] of urlPasswordSpans(text)) {
+    const password = text.slice(start, end)
+    if (password === '') continue
+    out.push(password)
+    try {
+      const decoded = decodeURIComponent(password)
+      if (decoded !== password) out.push(decoded)
+    } catch {}
+  }
+  return out
+}
 
 /** Masks the password inside any `scheme://user:password@host` in `text`. */
 export function maskUrlPasswords(text: string): string {
-  return text.replace(URL_PASSWORD, `$1${MASK}$3`)
+  const spans = urlPasswordSpans(text)
+  if (spans.length === 0) return text
+  let out = ''
+  let from = 0
+  for (const [start, end] of spans) {
+    out += `${text.slice(from, start)}${MASK}`
+    from = end
+  }
+  return out + text.slice(from)
 }
 
 /**
@@ -106,14 +149,7 @@ export class ResolvedConfig {
     for (const o of this.#options.values()) {
       if (o.secret && o.value != null && typeof o.value !== 'object') out.push(String(o.value))
       if (o.value !== null && typeof o.value === 'object') collectNestedSecrets(o.value, out, 0)
-      if (typeof o.value === 'string') {
-        for (const m of o.value.matchAll(URL_PASSWORD)) {
-          out.push(m[2]!)
-          try {
-            out.push(decodeURIComponent(m[2]!))
-          } catch {}
-        }
-      }
+      if (typeof o.value === 'string') out.push(...urlPasswords(o.value))
     }
     return out.filter((s) => s.length > 0)
   }
@@ -158,8 +194,25 @@ function collectNestedSecrets(value: object, out: string[], depth: number): void
   if (depth > 8 || value instanceof Date || value instanceof Uint8Array) return
   for (const [k, v] of Object.entries(value)) {
     if (typeof v === 'string' && (SECRET_NAME.test(k) || /^key$/i.test(k))) out.push(v)
+    else if (typeof v === 'string') out.push(...urlPasswords(v))
     else if (v !== null && typeof v === 'object') collectNestedSecrets(v, out, depth + 1)
   }
+}
+
+/**
+ * Every string in `values` that must never be printed, found without resolving them: the values of
+ * secret-named keys and the passwords inside URL-shaped strings, at any depth. Used when an error
+ * comes from resolving the config itself, before the declared `secret` flags are known.
+ */
+export function secretsIn(values: Readonly<Record<string, unknown>>): string[] {
+  const out: string[] = []
+  for (const [k, v] of Object.entries(values)) {
+    if (typeof v === 'string') {
+      if (SECRET_NAME.test(k)) out.push(v)
+      out.push(...urlPasswords(v))
+    } else if (v !== null && typeof v === 'object') collectNestedSecrets(v, out, 0)
+  }
+  return out.filter((s) => s.length > 0)
 }
 
 function maskValue(o: ResolvedOption): unknown {
@@ -177,8 +230,37 @@ function formatValue(v: unknown): string {
 /** Replaces every secret string in `text` with a mask, and masks URL passwords. */
 export function redact(text: string, secrets: readonly string[]): string {
   let out = maskUrlPasswords(text)
-  for (const s of secrets) if (s.length > 0) out = out.split(s).join(MASK)
+  // Longest first: a password may contain a shorter secret (its percent-decoded form, say).
+  for (const s of [...secrets].sort((a, b) => b.length - a.length)) if (s.length > 0) out = out.split(s).join(MASK)
   return out
+}
+
+/**
+ * Removes `secrets` and URL passwords from one of sqlconn's own errors, in place: its message,
+ * stack and string properties. A `cause` that would show a secret (a URL parser's error keeps the
+ * whole URL in `input`) is replaced by a redacted copy; the original is not touched. Other errors
+ * are returned as they are: they are not ours to change, and sqlconn wraps the ones it reports.
+ */
+export function redactError<E>(error: E, secrets: readonly string[]): E {
+  if (!(error instanceof SqlconnError)) return error
+  const clean = (text: string) => redact(text, secrets)
+  const fields = error as unknown as Record<string, unknown>
+  for (const key of Object.keys(error)) if (typeof fields[key] === 'string') fields[key] = clean(fields[key] as string)
+  error.message = clean(error.message)
+  if (error.stack) error.stack = clean(error.stack)
+  const cause = error.cause
+  if (cause instanceof SqlconnError) redactError(cause, secrets)
+  else if (cause !== undefined) {
+    const shown = inspect(cause, { depth: 4 })
+    if (clean(shown) !== shown) {
+      const copy = new Error(clean(cause instanceof Error ? cause.message : String(cause)))
+      copy.name = cause instanceof Error ? cause.name : 'Error'
+      const code = (cause as { code?: unknown }).code
+      if (code !== undefined) Object.assign(copy, { code })
+      Object.defineProperty(error, 'cause', { value: copy, configurable: true, writable: true, enumerable: false })
+    }
+  }
+  return error
 }
 
 /** Suggests the closest known name when `name` is a likely typo. */
@@ -225,9 +307,39 @@ function coerce(spec: OptionSpec, value: unknown, source: string): unknown {
 }
 
 /**
+ * One error naming every missing required option, each with its alternatives and every place it
+ * may be set, so a user fixes them all in one go rather than one per run.
+ */
+function missingOptionsError(
+  missing: readonly OptionSpec[],
+  byName: ReadonlyMap<string, OptionSpec>,
+  context: { connectionName: string; typeName: string },
+): MissingOptionsError {
+  const section = `[connections.${context.connectionName}]`
+  const lines = missing.map((spec) => {
+    const unless = typeof spec.required === 'object' ? spec.required.unless : []
+    const alternatives = unless.length ? ` (or ${unless.map((n) => `"${n}"`).join(', ')})` : ''
+    // A stand-in's own native sources count too: DATABASE_URL may give the url instead of the path.
+    const natives = [spec, ...unless.map((n) => byName.get(n))].flatMap((s) => s?.native ?? [])
+    const where = [`in code ({ ${spec.name}: ... })`, `under ${section} in .sqlconn/secrets.toml`, ...natives]
+    const places = `${where.slice(0, -1).join(', ')} or ${where.at(-1)}`
+    return { spec, text: `"${spec.name}"${alternatives}: ${spec.description} Set it ${places}.` }
+  })
+  const head = `${context.typeName} connection "${context.connectionName}"`
+  const message =
+    lines.length === 1
+      ? `${head} needs ${lines[0]!.text}`
+      : `${head} needs ${lines.length} options that are not set:\n${lines.map((l) => `  - ${l.text}`).join('\n')}`
+  return new MissingOptionsError(
+    missing.map((s) => s.name),
+    message,
+  )
+}
+
+/**
  * Resolves options from layers given highest precedence first (kwargs, secrets, native), then
- * the declared defaults. Unknown names in kwargs and secrets are errors with a did-you-mean; a
- * missing required option names itself and where it can be set.
+ * the declared defaults. Unknown names in kwargs and secrets are errors with a did-you-mean; the
+ * missing required options are named together, each with where it can be set.
  */
 export function resolveConfig(
   specs: readonly OptionSpec[],
@@ -272,6 +384,7 @@ export function resolveConfig(
     }
   })
 
+  const missing: OptionSpec[] = []
   for (const spec of specs) {
     if (resolved.has(spec.name)) continue
     const groupTaken = spec.group !== undefined && groupsTaken.has(spec.group)
@@ -285,17 +398,9 @@ export function resolveConfig(
       continue
     }
     const unless = typeof spec.required === 'object' ? spec.required.unless : []
-    if (spec.required && !unless.some((n) => resolved.has(n))) {
-      const alternatives = unless.length ? ` (or ${unless.map((n) => `"${n}"`).join(', ')})` : ''
-      const natives = spec.native?.length ? `, or ${spec.native.join(' / ')}` : ''
-      throw new ConfigError(
-        'MISSING_OPTION',
-        spec.name,
-        `${context.typeName} connection "${context.connectionName}" needs "${spec.name}"${alternatives}: ${spec.description} ` +
-          `Set it in code, under [connections.${context.connectionName}] in .sqlconn/secrets.toml${natives}.`,
-      )
-    }
+    if (spec.required && !unless.some((n) => resolved.has(n))) missing.push(spec)
   }
+  if (missing.length > 0) throw missingOptionsError(missing, byName, context)
   // Keep the declared order so printed configs read the same every time.
   const order = specs.map((s) => s.name)
   return new ResolvedConfig(order.filter((n) => resolved.has(n)).map((n) => resolved.get(n)!))

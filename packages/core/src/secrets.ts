@@ -140,6 +140,48 @@ export function secretsSection(name: string, files = secretsFiles()): SecretsSec
   return { values, origins: sectionOrigins.get(name) ?? {}, digest }
 }
 
+/** One secrets file as `connection()` looked at it, for messages that say where it looked. */
+export interface SecretsFileReport {
+  readonly path: string
+  /** Why it is read: the home default, the project default, or named by `SQLCONN_SECRETS_FILE`. */
+  readonly origin: 'home' | 'project' | 'SQLCONN_SECRETS_FILE'
+  readonly exists: boolean
+  /** Whether it has a `[connections.<name>]` section for the name asked about. */
+  readonly hasSection: boolean
+  /** Whether that section sets `type`. */
+  readonly hasType: boolean
+}
+
+/** Each secrets file in precedence order (lowest first): whether it exists and what it says about `name`. */
+export function secretsFileReports(
+  name: string,
+  env: NodeJS.ProcessEnv = process.env,
+  cwd = process.cwd(),
+  home = homedir(),
+): SecretsFileReport[] {
+  const homeFile = path.join(home, '.sqlconn', 'secrets.toml')
+  const projectFile = path.join(cwd, '.sqlconn', 'secrets.toml')
+  return secretsFiles(env, cwd, home).map((file) => {
+    const origin = file === homeFile ? 'home' : file === projectFile ? 'project' : 'SQLCONN_SECRETS_FILE'
+    let data: Table | undefined
+    try {
+      data = readSecretsFile(file)
+    } catch {
+      // A malformed file is reported by the lookup that reads it; here it only counts as present.
+      return { path: file, origin, exists: true, hasSection: false, hasType: false }
+    }
+    const connections = isTable(data?.connections) ? data.connections : {}
+    const section = Object.hasOwn(connections, name) ? connections[name] : undefined
+    return {
+      path: file,
+      origin,
+      exists: data !== undefined,
+      hasSection: isTable(section),
+      hasType: isTable(section) && section.type !== undefined,
+    }
+  })
+}
+
 /** The top-level `[cache]` table (defaults for every connection's query cache). */
 export function secretsCacheDefaults(files = secretsFiles()): Table {
   const { data } = loadSecrets(files)

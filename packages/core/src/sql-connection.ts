@@ -1,11 +1,12 @@
-import { createHash } from 'node:crypto'
+import { createHash, randomUUID, scryptSync } from 'node:crypto'
 import type { RetryPolicy } from 'cockatiel'
 import { type CompiledQuery, type Dialect, Kysely } from 'kysely'
 import { type CacheOptions, type CacheStats, QueryCache, validateCacheOptions } from './cache/query-cache.js'
 import { BaseConnection } from './connection.js'
 import { type Duration, toMilliseconds } from './duration.js'
 import { ConnectionClosedError, ConnectionError, ParameterError, QueryError, SqlconnError } from './errors.js'
-import { maskUrlPasswords } from './options.js'
+import { objectId } from './object-id.js'
+import { maskUrlPasswords, secretsIn, urlPasswords } from './options.js'
 import { type CompiledSql, compileNamed, type Placeholder } from './params.js'
 import { isConnectionRefused, RETRY_DEFAULTS, type RetryOptions, retryPolicy } from './retry.js'
 import { secretsCacheDefaults } from './secrets.js'
@@ -53,6 +54,25 @@ export interface SqlConnectionOptions {
 }
 
 const SECRETS_CHECK_INTERVAL_MS = 1000
+
+/** Option values that name an in-memory database, whose data no other connection can read. */
+const IN_MEMORY = /:memory:|[?&]mode=memory(?:[&#]|$)/i
+
+/** A value for an identity: plain data as it is, functions and class instances by identity. */
+function byIdentity(value: unknown, depth = 0): unknown {
+  if (typeof value === 'function') return `fn${objectId(value)}`
+  if (value === null || typeof value !== 'object' || depth > 8) return value
+  if (value instanceof Date) return value.toISOString()
+  if (ArrayBuffer.isView(value)) {
+    return `bytes:${createHash('sha256')
+      .update(value as Uint8Array)
+      .digest('base64url')}`
+  }
+  if (Array.isArray(value)) return value.map((v) => byIdentity(v, depth + 1))
+  const proto = Object.getPrototypeOf(value)
+  if (proto !== Object.prototype && proto !== null) return `obj${objectId(value)}`
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, byIdentity(v, depth + 1)]))
+}
 
 /** Thrown inside an attempt to stop retrying once `retry.maxDuration` is spent; carries the last error. */
 class RetryBudgetSpent extends Error {
@@ -252,28 +272,78 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
   }
 
   /**
-   * What identifies the data this connection reads, for cache keys: by default every resolved
-   * option but secrets. Adapters override it where options alone do not say (an in-memory database
-   * is its own).
+   * What identifies the data this connection reads, for cache keys. By default: every resolved
+   * option (functions and class instances by identity; secrets through a slow hash), plus this
+   * instance and its driver object when `isPrivateTarget()` says no one else can read the same data.
+   * Adapters override it to share more (the built-in ones key by host, database and user).
    */
   protected cacheIdentity(): Record<string, unknown> {
-    // Secrets stay out even hashed: a key's hash of a guessable password can be brute-forced.
     const out: Record<string, unknown> = {}
+    const secrets: unknown[] = []
     for (const o of this.config.entries()) {
-      if (!o.secret) out[o.name] = typeof o.value === 'string' ? maskUrlPasswords(o.value) : o.value
+      if (o.value === undefined) continue
+      if (o.secret || (typeof o.value === 'object' && o.value !== null && secretsIn({ [o.name]: o.value }).length)) {
+        secrets.push([o.name, byIdentity(o.value)])
+        continue
+      }
+      if (typeof o.value === 'string') {
+        out[o.name] = maskUrlPasswords(o.value)
+        const passwords = urlPasswords(o.value)
+        if (passwords.length) secrets.push([o.name, passwords])
+      } else out[o.name] = byIdentity(o.value)
     }
+    // Secrets can select the data (a token naming an account), so they count; through scrypt, as a
+    // key's fast hash of a guessable password could be brute-forced by whoever reads the store.
+    if (secrets.length) out['sqlconn:secrets'] = this.#slowDigest(JSON.stringify(secrets))
+    if (this.isPrivateTarget()) out['sqlconn:instance'] = `${this.#instanceId}:${this.generation}`
     return out
   }
+
+  /**
+   * True when the data lives only in this connection's driver object (an in-memory database): its
+   * cached results are then keyed to this instance and driver object, never served to another
+   * connection or process. By default an option naming an in-memory database (`:memory:`,
+   * `file::memory:`, `mode=memory`) or an empty required path makes it so. Adapters override it
+   * when they know better, or override `cacheIdentity()` altogether.
+   */
+  protected isPrivateTarget(): boolean {
+    const specs = this.connectionClass.options
+    return this.config.entries().some((o) => {
+      if (typeof o.value !== 'string') return false
+      if (IN_MEMORY.test(o.value)) return true
+      const spec = specs.find((s) => s.name === o.name)
+      return o.value === '' && spec !== undefined && (spec.required !== undefined || spec.group !== undefined)
+    })
+  }
+
+  /** scrypt of `text`, remembered for the last input: identities are recomputed after each reset. */
+  #slowDigest(text: string): string {
+    if (this.#secretDigest?.text !== text) {
+      const digest = scryptSync(text, 'sqlconn cache identity', 24, { N: 1 << 14 }).toString('base64url')
+      this.#secretDigest = { text, digest }
+    }
+    return this.#secretDigest.digest
+  }
+
+  #secretDigest: { text: string; digest: string } | undefined
+  readonly #instanceId = randomUUID()
 
   /** The cache key's first part: the type and a hash of `cacheIdentity()` (no secret in clear). */
   protected get identity(): string {
     if (!this.#identity) {
-      const values = this.cacheIdentity()
+      let values: Record<string, unknown>
+      try {
+        values = this.cacheIdentity()
+      } catch (err) {
+        // Adapters read their options here (a URL to parse): what they throw may quote one.
+        throw this.redactError(err)
+      }
       const stable = JSON.stringify(
         Object.keys(values)
           .sort()
           .map((k) => [k, values[k]]),
-        (_k, v) => (typeof v === 'bigint' ? `${v}n` : typeof v === 'function' ? `fn:${v.name}` : v),
+        // A function counts by identity: two parsers with one name may read values differently.
+        (_k, v) => (typeof v === 'bigint' ? `${v}n` : typeof v === 'function' ? `fn${objectId(v)}` : v),
       )
       const digest = createHash('sha256').update(stable).digest('base64url')
       this.#identity = `${this.connectionClass.typeName}:${digest.slice(0, 32)}`
@@ -310,13 +380,21 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
       const section = this.secrets.cache
       if (this.#cacheOption === false || section === false) this.#cache = false
       else {
-        const options = {
-          ...validateCacheOptions(secretsCacheDefaults(), 'the [cache] table of the secrets files'),
-          ...validateCacheOptions(
+        const layers = [
+          validateCacheOptions(secretsCacheDefaults(), 'the [cache] table of the secrets files'),
+          validateCacheOptions(
             (section as Record<string, unknown> | undefined) ?? {},
             `[connections.${this.name}.cache]`,
           ),
-          ...validateCacheOptions((this.#cacheOption ?? {}) as Record<string, unknown>, 'the cache option in code'),
+          validateCacheOptions((this.#cacheOption ?? {}) as Record<string, unknown>, 'the cache option in code'),
+        ]
+        const options: CacheOptions = Object.assign({}, ...layers)
+        // `url` and `store` both name the backend: the highest layer giving either decides it, so a
+        // store passed in code beats a [cache] url in the secrets file.
+        const backend = layers.findLast((l) => l.url !== undefined || l.store !== undefined)
+        if (backend) {
+          options.url = backend.url
+          options.store = backend.store
         }
         this.#cache = new QueryCache(options, {
           onError: (error) => this.emit('cacheError', { error: this.#redactError(error) }),

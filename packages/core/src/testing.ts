@@ -10,6 +10,7 @@
 import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { inspect } from 'node:util'
 import { stringify } from 'smol-toml'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { ConnectionClass } from './connection.js'
@@ -50,6 +51,74 @@ export interface ConformanceOptions {
    * each of them with the same value.
    */
   driverSettings(conn: SqlConnection): Record<string, unknown>
+  /**
+   * Options that open an in-memory database (`{ filename: ':memory:' }`), when the adapter has
+   * one: the suite checks two such connections never share a cached result.
+   */
+  inMemory?: Record<string, unknown>
+}
+
+/** A password holding every character that ends a URL part, so a parser that splits it early shows it. */
+const RAW_PASSWORD = 'pw@127.0.0.1:1/a?b#c'
+const ESCAPED_PASSWORD = encodeURIComponent(RAW_PASSWORD)
+
+/**
+ * URL-shaped values no error may print the password of, whichever adapter gets them. Every host is
+ * 127.0.0.1 port 1 (refused at once), however a parser splits the raw password.
+ */
+const URL_CASES: ReadonlyArray<{ what: string; url: string; passwords: readonly string[] }> = [
+  ...['postgres', 'mysql', 'sqlite', 'redis'].map((scheme) => ({
+    what: `a ${scheme}:// URL`,
+    url: `${scheme}://acc:S3cret${scheme}@127.0.0.1:1/x`,
+    passwords: [`S3cret${scheme}`],
+  })),
+  { what: 'a URL with a bad port', url: 'postgres://acc:S3cretPort@127.0.0.1:port/x', passwords: ['S3cretPort'] },
+  { what: 'a URL with a broken host', url: 'mysql://acc:S3cretHost@[127.0.0.1/x', passwords: ['S3cretHost'] },
+  { what: 'a URL with no host', url: 'postgres://acc:S3cretNoHost@/x?sslmode=bogus', passwords: ['S3cretNoHost'] },
+  {
+    what: 'a password holding @ : / ? #',
+    url: `postgres://acc:${RAW_PASSWORD}@127.0.0.1:1/x`,
+    passwords: [RAW_PASSWORD],
+  },
+  {
+    what: 'a percent-escaped password',
+    url: `mysql://acc:${ESCAPED_PASSWORD}@127.0.0.1:1/x`,
+    passwords: [ESCAPED_PASSWORD, RAW_PASSWORD],
+  },
+]
+
+/** Everything a user could see of an error: message, stack, cause chain and own properties. */
+function everythingOf(value: unknown): string {
+  if (typeof value === 'string') return value
+  if (!(value instanceof Error)) return inspect(value, { depth: 8 })
+  let out = `${String(value)}\n${value.stack ?? ''}\n${inspect(value, { depth: 8 })}`
+  if (value.cause !== undefined) out += `\n${everythingOf(value.cause)}`
+  return out
+}
+
+/**
+ * What a connection given `options` shows: its config, `toString()`, and every error and event of
+ * resolving it and running one read.
+ */
+async function whatItShows(cls: ConnectionClass, name: string, options: Record<string, unknown>): Promise<string> {
+  const seen: unknown[] = []
+  let conn: SqlConnection | undefined
+  try {
+    conn = new cls(name, { ...options, retry: false }) as SqlConnection
+    for (const event of ['retry', 'reset', 'query', 'cacheError'] as const) conn.on(event, (e) => seen.push(e))
+    seen.push(String(conn), inspect(conn))
+    try {
+      seen.push(JSON.stringify(conn.config), String(conn.config))
+    } catch (err) {
+      seen.push(err)
+    }
+    await conn.query('select 1', { cache: false }).catch((err: unknown) => seen.push(err))
+  } catch (err) {
+    seen.push(err)
+  } finally {
+    await conn?.close().catch((err: unknown) => seen.push(err))
+  }
+  return seen.map(everythingOf).join('\n')
 }
 
 const ROWS = [
@@ -275,6 +344,63 @@ export function describeConformance(options: ConformanceOptions): void {
       await other.ping()
       await other.close()
       await expect(other.query('select 1', { cache: false })).rejects.toBeInstanceOf(ConnectionClosedError)
+    })
+
+    describe('cached results stay with their target', () => {
+      const probe = `${table}_cached`
+      const cls = () => conn.constructor as unknown as ConnectionClass
+
+      /** Opens one connection per option set, each writing its own number into `probe`, then reads each. */
+      async function readEach(optionSets: ReadonlyArray<Record<string, unknown>>): Promise<number[]> {
+        const conns = optionSets.map((o, i) => new (cls())(`sqlconn_conformance_cached_${i}`, o) as SqlConnection)
+        try {
+          for (const [i, c] of conns.entries()) {
+            await c.query(`create table ${probe} (v ${options.types.integer})`, { cache: false })
+            await c.query(`insert into ${probe} (v) values (${i + 1})`, { cache: false })
+          }
+          const seen: number[] = []
+          for (const c of conns) seen.push(Number((await c.query(`select v from ${probe}`, { ttl: 60 })).get(0)!.v))
+          return seen
+        } finally {
+          for (const c of conns) {
+            const drop = options.dropTable
+              ? options.dropTable(c, probe)
+              : c.query(`drop table if exists ${probe}`, { cache: false })
+            await drop.catch(() => {})
+            await c.close()
+          }
+        }
+      }
+
+      it('never serves one target the cached result of another', async () => {
+        expect(await readEach(await options.targets())).toEqual([1, 2])
+      })
+
+      if (options.inMemory) {
+        const memory = options.inMemory
+        it('never serves one in-memory database the cached result of another', async () => {
+          expect(await readEach([memory, memory])).toEqual([1, 2])
+        })
+      }
+    })
+
+    describe('no URL password in any error, event or printout', () => {
+      it.each(URL_CASES)('given $what as url', async ({ url, passwords }) => {
+        const shown = await whatItShows(conn.constructor as unknown as ConnectionClass, 'sqlconn_conf_url', { url })
+        for (const password of passwords) expect(shown).not.toContain(password)
+      })
+
+      it.each(URL_CASES)('given $what in DATABASE_URL', async ({ url, passwords }) => {
+        const saved = process.env.DATABASE_URL
+        process.env.DATABASE_URL = url
+        try {
+          const shown = await whatItShows(conn.constructor as unknown as ConnectionClass, 'sqlconn_conf_dburl', {})
+          for (const password of passwords) expect(shown).not.toContain(password)
+        } finally {
+          if (saved === undefined) delete process.env.DATABASE_URL
+          else process.env.DATABASE_URL = saved
+        }
+      })
     })
 
     it('config shows exactly what the driver object received', async () => {

@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { ConfigError } from '@sqlconn/core'
+import { ConfigError, maskUrlPasswords } from '@sqlconn/core'
 
 /**
  * The file a SQLAlchemy-style SQLite URL names, as Streamlit users write it:
@@ -12,7 +12,7 @@ export function filenameFromUrl(url: string, cwd = process.cwd()): string {
     throw new ConfigError(
       'INVALID_OPTION',
       'url',
-      `"${url}" is not a SQLite URL: use sqlite:///relative/path.db, sqlite:////absolute/path.db or sqlite:// (in memory).`,
+      `"${maskUrlPasswords(url)}" is not a SQLite URL: use sqlite:///relative/path.db, sqlite:////absolute/path.db or sqlite:// (in memory).`,
     )
   }
   if (m[2]) {
@@ -28,7 +28,7 @@ export function filenameFromUrl(url: string, cwd = process.cwd()): string {
     throw new ConfigError(
       'INVALID_OPTION',
       'url',
-      `"${url}" has a host part; SQLite URLs start with three slashes: sqlite:///path.db.`,
+      `"${maskUrlPasswords(url)}" has a host part; SQLite URLs start with three slashes: sqlite:///path.db.`,
     )
   }
   const file = rest.slice(1)
