@@ -14,6 +14,7 @@ export type SqlconnErrorCode =
   | 'CONNECTION_CLOSED'
   | 'OPTIONAL_DEPENDENCY_MISSING'
   | 'INVALID_ARGUMENT'
+  | 'ARROW_TYPE_MISMATCH'
 
 /** Base class of every error sqlconn throws: a `code`, an actionable message and the `cause`. */
 export class SqlconnError extends Error {

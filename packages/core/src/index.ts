@@ -35,6 +35,7 @@ export {
 export type { CompiledSql, Placeholder } from './params.js'
 export type { RetryOptions } from './retry.js'
 export {
+  type ArrowStreamOptions,
   type Compilable,
   type Params,
   type QueryOptions,
@@ -43,5 +44,7 @@ export {
   type StreamOptions,
 } from './sql-connection.js'
 export { type Decode, type FieldInit, TableBuilder, tableFromRows } from './table/builder.js'
+export type { ArrowOptions } from './table/arrow.js'
+export { useArrow } from './table/arrow-module.js'
 export { Column, type Row, RowTable } from './table/table.js'
 export type { Field, LogicalType, Schema } from './table/types.js'

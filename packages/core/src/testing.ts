@@ -7,6 +7,7 @@
  * import { describeConformance } from '@sqlconn/core/testing'
  * describeConformance({ name: 'sqlite', create: (o) => new SqliteConnection('t', { filename, ...o }) })
  */
+import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -18,6 +19,9 @@ import { ConnectionClosedError, QueryError } from './errors.js'
 import { connection } from './factory.js'
 import type { SqlConnection } from './sql-connection.js'
 import type { RowTable } from './table/table.js'
+import { describeArrowConformance } from './testing-arrow.js'
+
+export { decimalText, expectArrowMatches, expectArrowRoundTrip } from './testing-arrow.js'
 
 /** What the suite needs to know about an adapter and its database. */
 export interface ConformanceOptions {
@@ -28,7 +32,14 @@ export interface ConformanceOptions {
   /** The dialect's positional placeholder for the first parameter (`?`, `$1`). */
   placeholder: string
   /** Column types for the fixture table, in the dialect's DDL. */
-  types: { integer: string; float: string; text: string; binary: string }
+  types: {
+    integer: string
+    float: string
+    text: string
+    binary: string
+    /** An exact `DECIMAL(38,10)` in the dialect's DDL, when it has one: checks Decimal128 digit for digit. */
+    decimal?: string
+  }
   /**
    * Makes every driver connection of `conn` stale the way production does (terminate backends,
    * KILL, close the handle), so the next read must detect it, reset and retry.
@@ -293,6 +304,8 @@ export function describeConformance(options: ConformanceOptions): void {
       expect(Number(t.get(0)!.n)).toBe(3)
     })
 
+    describeArrowConformance(options, () => conn, () => table)
+
     it('reports a SQL error with the SQL in the message, without retrying', async () => {
       const retries: unknown[] = []
       const listener = (e: unknown) => retries.push(e)
@@ -527,3 +540,39 @@ export function within<T>(promise: Promise<T>, what: string, ms = 10_000): Promi
 }
 
 export { type RestartReport, type RestartRun, readThroughRestart, waitUntilAnswers } from './restart-testing.js'
+
+/**
+ * Runs `node <script> ...args` in a child process and resolves with its exit code, output and how
+ * long it ran; rejects if it has not exited within `ms` (the child is killed). For checking that a
+ * script which never calls `closeAll()` still ends once its work is done.
+ */
+export function runScript(
+  script: string,
+  args: readonly string[] = [],
+  { ms = 10_000, cwd }: { ms?: number; cwd?: string } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string; elapsedMs: number }> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now()
+    const child = spawn(process.execPath, [script, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => {
+      stdout += d
+    })
+    child.stderr.on('data', (d) => {
+      stderr += d
+    })
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`${path.basename(script)} did not exit within ${ms} ms; output: ${stdout}${stderr}`))
+    }, ms)
+    child.on('error', (err) => {
+      clearTimeout(timer)
+      reject(err)
+    })
+    child.on('exit', (code) => {
+      clearTimeout(timer)
+      resolve({ code, stdout, stderr, elapsedMs: performance.now() - started })
+    })
+  })
+}

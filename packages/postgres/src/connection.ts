@@ -50,6 +50,11 @@ export class PostgresConnection<DB = any> extends SqlConnection<pg.Pool, DB> {
   /** Names of types created in the database (enums, extension types), by oid. */
   readonly #typeNames = new Map<number, { name: string; type: LogicalType }>()
 
+  /** NOT NULL columns of the tables results came from, by table oid (read once per table). */
+  readonly #notNull = new Map<number, ReadonlySet<number>>()
+  /** Catalog reads under way, by table oid, so concurrent first reads of a table share one. */
+  readonly #notNullReads = new Map<number, Promise<void>>()
+
   /**
    * The parameters as pg receives them, each with its source: a connection string's parts where
    * they win, and a password found in ~/.pgpass. Resolved here rather than left to pg so that
@@ -101,6 +106,7 @@ export class PostgresConnection<DB = any> extends SqlConnection<pg.Pool, DB> {
   protected override onReset(): void {
     super.onReset()
     this.#typeNames.clear()
+    this.#notNull.clear()
   }
 
   /**
@@ -168,9 +174,9 @@ export class PostgresConnection<DB = any> extends SqlConnection<pg.Pool, DB> {
     const last = Array.isArray(result) ? lastWithRows(result as pg.QueryResult[]) : result
     const fields = (last.fields ?? []) as PgField[]
     if (fields.length === 0) return new TableBuilder([]).finish()
-    await this.#nameTypes(fields)
+    await Promise.all([this.#nameTypes(fields), this.#readNotNull(fields)])
     const rows = last.rows as unknown as unknown[][]
-    const builder = new TableBuilder(fieldsFor(fields, types, this.#typeNames, rows), rows.length)
+    const builder = new TableBuilder(fieldsFor(fields, types, this.#typeNames, rows, this.#notNull), rows.length)
     builder.appendRows(rows)
     return builder.finish()
   }
@@ -199,8 +205,8 @@ export class PostgresConnection<DB = any> extends SqlConnection<pg.Pool, DB> {
         signal?.throwIfAborted()
         const { rows, fields } = await read(cursor, chunkSize)
         if (rows.length === 0) break
-        await this.#nameTypes(fields)
-        const builder = new TableBuilder(fieldsFor(fields, types, this.#typeNames, rows), rows.length)
+        await Promise.all([this.#nameTypes(fields), this.#readNotNull(fields)])
+        const builder = new TableBuilder(fieldsFor(fields, types, this.#typeNames, rows, this.#notNull), rows.length)
         builder.appendRows(rows)
         yield builder.finish()
         if (rows.length < chunkSize) break
@@ -249,6 +255,46 @@ export class PostgresConnection<DB = any> extends SqlConnection<pg.Pool, DB> {
     const again = now - this.#lastLostClient < LOST_CLIENTS_WINDOW_MS
     this.#lastLostClient = again ? Number.NEGATIVE_INFINITY : now
     return again
+  }
+
+  /**
+   * Reads which columns are NOT NULL for the tables a result names and has not met before: one
+   * catalog read for them all, shared by concurrent first reads, cached until a reset (with the
+   * type names). A failed read leaves the columns nullable and is tried again next time.
+   */
+  #readNotNull(fields: readonly PgField[]): Promise<unknown> | undefined {
+    const missing: number[] = []
+    const pending = new Set<Promise<void>>()
+    for (const f of fields) {
+      const table = f.tableID
+      if (!table || this.#notNull.has(table) || missing.includes(table)) continue
+      const reading = this.#notNullReads.get(table)
+      if (reading) pending.add(reading)
+      else missing.push(table)
+    }
+    if (missing.length > 0) {
+      const read = this.#queryNotNull(missing)
+      for (const table of missing) this.#notNullReads.set(table, read)
+      pending.add(read)
+    }
+    return pending.size > 0 ? Promise.all(pending) : undefined
+  }
+
+  async #queryNotNull(tables: number[]): Promise<void> {
+    try {
+      const { rows } = await this.raw.query<{ attrelid: number; attnum: number }>(
+        `select attrelid, attnum from pg_catalog.pg_attribute
+          where attrelid = any($1::oid[]) and attnum > 0 and attnotnull and not attisdropped`,
+        [tables],
+      )
+      const found = new Map(tables.map((t) => [t, new Set<number>()]))
+      for (const row of rows) found.get(Number(row.attrelid))?.add(Number(row.attnum))
+      for (const [table, columns] of found) this.#notNull.set(table, columns)
+    } catch {
+      // Nullability is a nicety: without it the columns read as nullable.
+    } finally {
+      for (const table of tables) this.#notNullReads.delete(table)
+    }
   }
 
   /** Looks up the names of types created in the database (once per oid per connection). */

@@ -10,7 +10,7 @@ describeConformance({
   name: 'postgres',
   create: (options) => open(schema.name, options),
   placeholder: '$1',
-  types: { integer: 'integer', float: 'double precision', text: 'text', binary: 'bytea' },
+  types: { integer: 'integer', float: 'double precision', text: 'text', binary: 'bytea', decimal: 'numeric(38,10)' },
   /**
    * Kills the pool's connections the way a failover or a NAT dropping idle connections does: the
    * server ends every backend, and each client finds out only when it is next used. (A client

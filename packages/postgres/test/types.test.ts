@@ -1,4 +1,5 @@
 import type { LogicalType } from '@sqlconn/core'
+import { decimalText, expectArrowRoundTrip } from '@sqlconn/core/testing'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PostgresConnection } from '../src/index.js'
@@ -14,13 +15,14 @@ const COLUMNS: readonly (readonly [string, string, LogicalType, string, string])
   ['c_int8', 'bigint', 'int64', '-9223372036854775808', 'Int64'],
   ['c_float4', 'real', 'float32', '1.5', 'Float32'],
   ['c_float8', 'double precision', 'float64', '-2.25e300', 'Float64'],
-  ['c_numeric', 'numeric(30,10)', 'decimal', '12345678901234567890.0123456789', 'Utf8'],
+  ['c_numeric', 'numeric(30,10)', 'decimal', '-12345678901234567890.0123456789', 'Decimal[30e+10]'],
+  ['c_numeric_any', 'numeric', 'decimal', '1e-20', 'Utf8'],
   ['c_text', 'text', 'utf8', `'héllo, wörld'`, 'Utf8'],
   ['c_varchar', 'varchar(10)', 'utf8', `'short'`, 'Utf8'],
   ['c_bytea', 'bytea', 'binary', `'\\x00ff10'`, 'Binary'],
-  ['c_date', 'date', 'date', `'2024-02-29'`, 'Date'],
-  ['c_timestamp', 'timestamp', 'timestamp', `'2024-02-29 13:14:15.123456'`, 'Timestamp'],
-  ['c_timestamptz', 'timestamptz', 'timestamptz', `'2024-02-29 13:14:15.5+05:30'`, 'Timestamp'],
+  ['c_date', 'date', 'date', `'2024-02-29'`, 'Date64<MILLISECOND>'],
+  ['c_timestamp', 'timestamp', 'timestamp', `'2024-02-29 13:14:15.123456'`, 'Timestamp<MILLISECOND>'],
+  ['c_timestamptz', 'timestamptz', 'timestamptz', `'2024-02-29 13:14:15.5+05:30'`, 'Timestamp<MILLISECOND, UTC>'],
   ['c_time', 'time', 'time', `'13:14:15'`, 'Utf8'],
   ['c_interval', 'interval', 'interval', `'1 year 2 days 03:04:05'`, 'Utf8'],
   ['c_json', 'json', 'json', `'{"a": [1, 2, {"b": null}]}'`, 'Utf8'],
@@ -88,20 +90,21 @@ describe('PostgreSQL types', () => {
     expect(rest).toStrictEqual(freshRest)
   })
 
-  it('converts each column to its Arrow type', async () => {
-    const t = await conn.query(SELECT, { cache: false })
-    const arrow = t.toArrow()
-    for (const [name, , , , arrowType] of COLUMNS) {
-      expect([name, String(arrow.schema.fields.find((f) => f.name === name)!.type)]).toEqual([
-        name,
-        expect.stringContaining(arrowType),
-      ])
-    }
-    const row = arrow.get(0)!.toJSON() as Record<string, unknown>
-    expect(row.c_int8).toBe(-9223372036854775808n)
-    expect(row.c_numeric).toBe('12345678901234567890.0123456789')
-    expect(row.c_timestamptz).toBe(Date.UTC(2024, 1, 29, 7, 44, 15, 500))
-    expect(arrow.get(1)!.toJSON().c_int8).toBeNull()
+  it('converts each column to its Arrow type, and reads back the same through IPC and streamArrow()', async () => {
+    await expectArrowRoundTrip(conn, SELECT, {
+      id: 'Int32',
+      ...Object.fromEntries(COLUMNS.map(([name, , , , arrowType]) => [name, arrowType])),
+    })
+  })
+
+  it('writes numeric(p,s) as Decimal128 digit for digit with numeric::text', async () => {
+    const t = await conn.query('select c_numeric, c_numeric::text as text from everything order by id', {
+      cache: false,
+    })
+    const col = t.toArrow().getChild('c_numeric')!
+    expect([...col].map((v) => (v === null ? null : decimalText(v as Uint32Array, 10)))).toEqual(
+      t.getChild('text')!.toArray(),
+    )
   })
 })
 

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { ConnectionError, type OptionSpec, ParameterError, QueryError } from '@sqlconn/core'
+import { Table, tableFromIPC } from 'apache-arrow'
 import type Database from 'better-sqlite3'
 import { sql } from 'kysely'
 import { describe, expect, it } from 'vitest'
@@ -153,6 +154,47 @@ describe('SQLite results', () => {
     ])
     expect(arrow.getChild('seen')!.get(0)).toBe(Date.UTC(2024, 1, 29, 13, 14, 15))
     expect(arrow.getChild('ok')!.get(1)).toBe(false)
+    await conn.close()
+  })
+
+  it('gives the same Arrow through toArrow(), IPC bytes and streamArrow(), every declared type included', async () => {
+    const conn = open()
+    await seed(conn)
+    const sqlText = 'select * from things order by id'
+    const direct = (await conn.query(sqlText, { cache: false })).toArrow()
+    const fromIpc = tableFromIPC((await conn.query(sqlText, { cache: false })).toArrowIPC({ format: 'file' }))
+    const batches = []
+    for await (const batch of conn.streamArrow(sqlText, { batchSize: 1 })) batches.push(batch)
+    const streamed = new Table(batches)
+    expect(direct.schema.fields.map((f) => `${f.name}: ${f.type}`)).toEqual([
+      'id: Int64',
+      'name: Utf8',
+      'price: Float64',
+      'photo: Binary',
+      'born: Date64<MILLISECOND>',
+      'seen: Timestamp<MILLISECOND>',
+      'ok: Bool',
+      'doc: Utf8',
+      'amount: Decimal[10e+2]',
+      'code: Utf8',
+      'extra: Utf8',
+    ])
+    for (const other of [fromIpc, streamed]) {
+      expect(other.schema.fields.map((f) => String(f.type))).toEqual(direct.schema.fields.map((f) => String(f.type)))
+      expect(other.toArray().map((r) => r.toJSON())).toEqual(direct.toArray().map((r) => r.toJSON()))
+    }
+    await conn.close()
+  })
+
+  it("fails a stream with ARROW_TYPE_MISMATCH when a later batch does not fit the first one's types", async () => {
+    const conn = open()
+    // An expression column: integers in the first batch, text in the second (SQLite allows it).
+    const sqlText = "select case when value < 2 then value else 'text' end as v from json_each('[0,1,2,3]')"
+    const read = async () => {
+      for await (const _ of conn.streamArrow(sqlText, { batchSize: 2 })) {
+      }
+    }
+    await expect(read()).rejects.toMatchObject({ code: 'ARROW_TYPE_MISMATCH', message: expect.stringContaining('"v"') })
     await conn.close()
   })
 

@@ -1,27 +1,312 @@
-import { OptionalDependencyError } from '../errors.js'
-import { requireFromProject } from '../load.js'
-import type { Column } from './table.js'
-import type { LogicalType, Schema } from './types.js'
+import type * as A from 'apache-arrow'
+import { SqlconnError } from '../errors.js'
+import { type Arrow, loadArrow } from './arrow-module.js'
+import { type ColumnData, isNullAt, type Storage, valueAt } from './storage.js'
+import type { Field, LogicalType, Schema } from './types.js'
 
-type Arrow = typeof import('apache-arrow')
+/** How a table maps to Arrow. */
+export interface ArrowOptions {
+  /**
+   * Mark JSON columns with Arrow's canonical `arrow.json` extension type (default true). Some readers
+   * refuse extension types they do not know (Polars 1.x); `false` leaves them plain Utf8.
+   */
+  jsonExtension?: boolean
+}
 
-let arrow: Arrow | undefined
+/** Largest precision Decimal128 holds; wider decimals stay text. */
+const MAX_DECIMAL128_PRECISION = 38
+const TWO_32 = 2 ** 32
+const TWO_63 = 2 ** 63
+const INT64_MIN = -(2n ** 63n)
+const INT64_MAX = 2n ** 63n - 1n
+const UINT64_MAX = 2n ** 64n - 1n
 
-/** apache-arrow is an optional peer, loaded synchronously (its CommonJS build) so `toArrow()` stays a plain method. */
-function loadArrow(): Arrow {
-  if (arrow) return arrow
-  try {
-    arrow = requireFromProject('apache-arrow') as Arrow
-    return arrow
-  } catch (err) {
-    throw new OptionalDependencyError('apache-arrow', 'RowTable.toArrow()', { cause: err })
+/**
+ * The Arrow field for a column: its type follows the logical type (Decimal128 for a decimal with
+ * a declared precision up to 38), whatever the values turn out to be, so every batch of a stream
+ * has the same schema.
+ */
+export function arrowField(a: Arrow, field: Field, options: ArrowOptions = {}): A.Field {
+  const type = arrowType(a, field)
+  const metadata = new Map<string, string>([['sqlconn.type', field.type]])
+  if (field.dbType) metadata.set('sqlconn.dbType', field.dbType)
+  if (field.type === 'json' && options.jsonExtension !== false) metadata.set('ARROW:extension:name', 'arrow.json')
+  return new a.Field(field.name, type, field.nullable, metadata)
+}
+
+function arrowType(a: Arrow, field: Field): A.DataType {
+  switch (field.type) {
+    case 'null':
+      return new a.Null()
+    case 'bool':
+      return new a.Bool()
+    case 'int8':
+      return new a.Int8()
+    case 'int16':
+      return new a.Int16()
+    case 'int32':
+      return new a.Int32()
+    case 'int64':
+      return new a.Int64()
+    case 'uint8':
+      return new a.Uint8()
+    case 'uint16':
+      return new a.Uint16()
+    case 'uint32':
+      return new a.Uint32()
+    case 'uint64':
+      return new a.Uint64()
+    case 'float32':
+      return new a.Float32()
+    case 'float64':
+      return new a.Float64()
+    case 'binary':
+      return new a.Binary()
+    case 'date':
+      return new a.DateMillisecond()
+    case 'timestamp':
+      return new a.TimestampMillisecond()
+    case 'timestamptz':
+      return new a.TimestampMillisecond('UTC')
+    case 'decimal':
+      return isDecimal128(field) ? new a.Decimal(field.scale ?? 0, field.precision!, 128) : new a.Utf8()
+    default:
+      // time, interval, json, uuid, list, unknown: text keeps every value exact.
+      return new a.Utf8()
   }
+}
+
+function isDecimal128(field: Field): boolean {
+  const p = field.precision
+  return p !== undefined && p >= 1 && p <= MAX_DECIMAL128_PRECISION && (field.scale ?? 0) <= p
+}
+
+/** Converts columns to an apache-arrow Table: one record batch, laid out from the column storage. */
+export function toArrowTable(
+  schema: Schema,
+  fields: readonly Field[],
+  data: readonly ColumnData[],
+  options: ArrowOptions = {},
+): A.Table {
+  const a = loadArrow()
+  const batch = toRecordBatch(
+    a,
+    schema,
+    fields,
+    data,
+    fields.map((f) => arrowField(a, f, options)),
+    false,
+  )
+  return new a.Table(batch.schema, batch)
+}
+
+/**
+ * One RecordBatch from column storage. Typed arrays are copied with one memcpy each (the table
+ * may be cached and shared: an Arrow vector's `set()` must not reach it); strings are laid into
+ * one UTF-8 buffer with offsets; only decimals and values of no fixed shape are converted one by one.
+ * A column whose values the Arrow type cannot hold (SQLite lets a column mix types) becomes Utf8.
+ */
+export function toRecordBatch(
+  a: Arrow,
+  schema: Schema,
+  fields: readonly Field[],
+  data: readonly ColumnData[],
+  arrowFields: readonly A.Field[],
+  /** true in a stream: the schema is fixed, a column that does not fit it is an error */
+  strict: boolean,
+): A.RecordBatch {
+  const outFields: A.Field[] = []
+  const children: A.Data[] = []
+  const length = data[0]?.length ?? 0
+  for (let j = 0; j < fields.length; j++) {
+    let f = arrowFields[j]!
+    let child = columnToData(a, f.type, data[j]!, fields[j]!.type)
+    if (!child && strict) {
+      throw new SqlconnError(
+        'ARROW_TYPE_MISMATCH',
+        `Column "${f.name}" holds values that do not fit ${f.type}, the Arrow type the stream's first batch gave it ` +
+          `(SQLite lets a column mix types). Cast it in the SQL (CAST(${f.name} AS TEXT)) so every batch has one type.`,
+      )
+    }
+    if (!child) {
+      f = new a.Field(f.name, new a.Utf8(), f.nullable, f.metadata)
+      child = textData(a, f.type as A.Utf8, data[j]!)
+    }
+    outFields.push(f)
+    children.push(child)
+  }
+  const arrowSchema = new a.Schema(outFields, new Map(schema.metadata))
+  const struct = a.makeData({ type: new a.Struct(outFields), length, nullCount: 0, children })
+  return new a.RecordBatch(arrowSchema, struct)
+}
+
+/** The column as Arrow Data of `type`, or undefined when its values do not fit that type. */
+function columnToData(a: Arrow, type: A.DataType, col: ColumnData, logical: LogicalType): A.Data | undefined {
+  const length = col.length
+  if (a.DataType.isNull(type))
+    return col.nullCount === length ? a.makeData({ type, length, nullCount: length }) : undefined
+  if (col.storage.kind === 'null') return allNull(a, type, length)
+  if (a.DataType.isUtf8(type)) return textData(a, type, col, logical === 'json')
+  if (a.DataType.isDecimal(type)) return decimalData(a, type, col)
+  return fastData(a, type, col) ?? slowData(a, type, col)
+}
+
+/** Storage whose layout is Arrow's already (or one native conversion away): no per-value work. */
+function fastData(a: Arrow, type: A.DataType, col: ColumnData): A.Data | undefined {
+  const s = col.storage
+  const length = col.length
+  const base = { length, nullCount: col.nullCount, nullBitmap: validity(col) }
+  if (a.DataType.isBinary(type)) {
+    return s.kind === 'bin'
+      ? a.makeData({ type, ...base, data: s.data.slice(), valueOffsets: s.offsets.slice() })
+      : undefined
+  }
+  if (a.DataType.isBool(type)) {
+    if (s.kind !== 'bool') return undefined
+    const bits = new Uint8Array((length + 7) >> 3)
+    const v = s.values
+    for (let i = 0; i < length; i++) if (v[i]) bits[i >> 3]! |= 1 << (i & 7)
+    return a.makeData({ type, ...base, data: bits })
+  }
+  if (a.DataType.isInt(type) || a.DataType.isFloat(type) || a.DataType.isDate(type) || a.DataType.isTimestamp(type)) {
+    const Out = (type as A.Int).ArrayType as unknown as new (n: number) => TypedOut
+    const values = numbers(s, length, new Out(length), !a.DataType.isFloat(type))
+    return values ? a.makeData({ type: type as A.Int, ...base, data: values as never }) : undefined
+  }
+  return undefined
+}
+
+type TypedOut =
+  | Int8Array
+  | Int16Array
+  | Int32Array
+  | Uint8Array
+  | Uint16Array
+  | Uint32Array
+  | Float32Array
+  | Float64Array
+  | BigInt64Array
+  | BigUint64Array
+
+/** Fills `out` from numeric storage with native conversions; undefined when a value does not fit. */
+function numbers(s: Storage, length: number, out: TypedOut, integer: boolean): TypedOut | undefined {
+  if (out instanceof BigInt64Array || out instanceof BigUint64Array) {
+    if (s.kind === 'i64') {
+      out.set(
+        out instanceof BigUint64Array ? new BigUint64Array(s.values.buffer, s.values.byteOffset, length) : s.values,
+      )
+      return out
+    }
+    if (s.kind !== 'f64' && s.kind !== 'date') return undefined
+    // 64-bit integers from doubles without a BigInt per value: write the two 32-bit halves.
+    const words = new Int32Array(out.buffer)
+    const v = s.values
+    for (let i = 0; i < length; i++) {
+      const x = v[i]!
+      // A fraction, an Invalid Date (NaN; null slots hold 0) or out of range: the slow path decides.
+      if (!Number.isInteger(x) || x >= TWO_63 || x < -TWO_63) return undefined
+      words[2 * i] = x >>> 0
+      words[2 * i + 1] = Math.floor(x / TWO_32)
+    }
+    return out
+  }
+  if (s.kind !== 'f64') return undefined
+  const v = s.values.subarray(0, length)
+  out.set(v)
+  if (integer) {
+    // Only whole numbers in range go into an integer column; anything else keeps its exact text.
+    for (let i = 0; i < length; i++) if (out[i] !== v[i]) return undefined
+  }
+  return out
+}
+
+/** A column of nulls of any type: zeroed buffers of the right size, all bits invalid. */
+function allNull(a: Arrow, type: A.DataType, length: number): A.Data {
+  const base = { length, nullCount: length, nullBitmap: new Uint8Array((length + 7) >> 3) }
+  if (a.DataType.isBinary(type) || a.DataType.isUtf8(type)) {
+    return a.makeData({
+      type: type as A.Utf8,
+      ...base,
+      data: new Uint8Array(0),
+      valueOffsets: new Int32Array(length + 1),
+    })
+  }
+  if (a.DataType.isBool(type)) return a.makeData({ type, ...base, data: new Uint8Array((length + 7) >> 3) })
+  if (a.DataType.isDecimal(type)) return a.makeData({ type, ...base, data: new Uint32Array(length * 4) })
+  const Out = (type as A.Int).ArrayType as unknown as new (n: number) => TypedOut
+  return a.makeData({ type: type as A.Int, ...base, data: new Out(length) as never })
+}
+
+/**
+ * Values in a shape the fast paths do not take (mysql2's BIGINT as text, SQLite's mixed columns):
+ * converted one by one, strictly; undefined as soon as one does not fit, so the column stays text.
+ */
+function slowData(a: Arrow, type: A.DataType, col: ColumnData): A.Data | undefined {
+  const convert = converter(a, type)
+  if (!convert) return undefined
+  const out = new Array<unknown>(col.length)
+  for (let i = 0; i < col.length; i++) {
+    if (isNullAt(col, i)) {
+      out[i] = null
+      continue
+    }
+    const v = convert(valueAt(col, i))
+    if (v === undefined) return undefined
+    out[i] = v
+  }
+  const data = a.vectorFromArray(out, type).data
+  return data.length === 1 ? data[0] : undefined
+}
+
+const NUMERIC_TEXT = /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i
+const INTEGER_TEXT = /^-?\d+$/
+
+function converter(a: Arrow, type: A.DataType): ((v: unknown) => unknown) | undefined {
+  if (a.DataType.isInt(type) && type.bitWidth === 64) {
+    const [min, max] = type.isSigned ? [INT64_MIN, INT64_MAX] : [0n, UINT64_MAX]
+    return (v) => {
+      const big =
+        typeof v === 'bigint'
+          ? v
+          : (typeof v === 'number' && Number.isInteger(v)) || (typeof v === 'string' && INTEGER_TEXT.test(v))
+            ? BigInt(v)
+            : undefined
+      return big !== undefined && big >= min && big <= max ? big : undefined
+    }
+  }
+  if (a.DataType.isInt(type) || a.DataType.isFloat(type)) {
+    // Round-trips through the column's own typed array: a value out of its range is not silently wrapped.
+    const probe = new ((type as A.Int).ArrayType as unknown as new (n: number) => Float64Array)(1)
+    const integer = a.DataType.isInt(type)
+    return (v) => {
+      const n =
+        typeof v === 'number'
+          ? v
+          : typeof v === 'bigint' || (typeof v === 'string' && NUMERIC_TEXT.test(v))
+            ? Number(v)
+            : Number.NaN
+      if (Number.isNaN(n) || (integer && !Number.isInteger(n))) return undefined
+      probe[0] = n
+      return integer && probe[0] !== n ? undefined : n
+    }
+  }
+  if (a.DataType.isBool(type)) {
+    return (v) => (typeof v === 'boolean' ? v : v === 0 || v === 1 ? v === 1 : undefined)
+  }
+  if (a.DataType.isDate(type) || a.DataType.isTimestamp(type)) {
+    return (v) => {
+      const d = toDate(v)
+      return d === null ? undefined : a.DataType.isDate(type) ? d : d.getTime()
+    }
+  }
+  if (a.DataType.isBinary(type)) return (v) => (v instanceof Uint8Array ? v : undefined)
+  return undefined
 }
 
 const ISO_NO_ZONE = /^\d{4}-\d\d-\d\d[ T]\d\d:\d\d(:\d\d(\.\d+)?)?$/
 
 function toDate(v: unknown): Date | null {
-  if (v instanceof Date) return v
+  if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v
   if (typeof v === 'number') return new Date(v)
   if (typeof v === 'string') {
     // Text timestamps without a zone (SQLite's CURRENT_TIMESTAMP) are UTC, not local time.
@@ -31,92 +316,101 @@ function toDate(v: unknown): Date | null {
   return null
 }
 
-function toBigInt(v: unknown): bigint | null {
-  if (typeof v === 'bigint') return v
-  if (typeof v === 'number' && Number.isInteger(v)) return BigInt(v)
-  if (typeof v === 'string' && /^-?\d+$/.test(v)) return BigInt(v)
-  return null
+/** Arrow's validity bitmap (bit set = valid) from ours (bit set = null). */
+function validity(col: ColumnData): Uint8Array | undefined {
+  const nulls = col.nulls
+  if (!nulls || col.nullCount === 0) return undefined
+  const out = new Uint8Array((col.length + 7) >> 3)
+  for (let k = 0; k < out.length; k++) out[k] = ~nulls[k]! & 0xff
+  return out
 }
 
-function toText(v: unknown): string {
+/** Utf8 data: strings laid into one UTF-8 buffer with offsets (encoded in one call when possible). */
+function textData(a: Arrow, type: A.Utf8, col: ColumnData, json = false): A.Data<A.Utf8> {
+  const s = col.storage
+  const length = col.length
+  const base = { type, length, nullCount: col.nullCount, nullBitmap: validity(col) }
+  if (s.kind === 'str') {
+    return a.makeData({
+      ...base,
+      data: s.data.slice(0, s.offsets[length]),
+      valueOffsets: s.offsets.slice(0, length + 1),
+    })
+  }
+  const texts = new Array<string>(length)
+  if (s.kind === 'any' || s.kind === 'json') {
+    const v = s.values
+    for (let i = 0; i < length; i++) {
+      const x = v[i]
+      texts[i] = x == null ? '' : typeof x === 'string' ? x : toText(x, json)
+    }
+  } else {
+    for (let i = 0; i < length; i++) texts[i] = isNullAt(col, i) ? '' : toText(valueAt(col, i), json)
+  }
+  const joined = texts.join('')
+  const bytes = Buffer.from(joined, 'utf8')
+  const offsets = new Int32Array(length + 1)
+  let at = 0
+  if (bytes.length === joined.length) {
+    // All ASCII: byte offsets are character offsets.
+    for (let i = 0; i < length; i++) offsets[i + 1] = at += texts[i]!.length
+  } else {
+    for (let i = 0; i < length; i++) offsets[i + 1] = at += Buffer.byteLength(texts[i]!, 'utf8')
+  }
+  return a.makeData({
+    ...base,
+    data: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length),
+    valueOffsets: offsets,
+  })
+}
+
+function toText(v: unknown, json: boolean): string {
   if (typeof v === 'string') return v
   if (typeof v === 'bigint') return v.toString()
-  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64')
+  if (v instanceof Date) return Number.isNaN(v.getTime()) ? 'Invalid Date' : v.toISOString()
+  if (v instanceof Uint8Array && !json) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64')
   if (typeof v === 'object') return JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x))
   return String(v)
 }
 
-function arrowTypeOf(
-  a: Arrow,
-  type: LogicalType,
-): { type: InstanceType<Arrow['DataType']>; convert: (v: unknown) => unknown } {
-  const num = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'boolean' ? Number(v) : Number(v))
-  switch (type) {
-    case 'null':
-      return { type: new a.Null(), convert: () => null }
-    case 'bool':
-      return { type: new a.Bool(), convert: (v) => (typeof v === 'boolean' ? v : Boolean(Number(v))) }
-    case 'int8':
-      return { type: new a.Int8(), convert: num }
-    case 'int16':
-      return { type: new a.Int16(), convert: num }
-    case 'int32':
-      return { type: new a.Int32(), convert: num }
-    case 'uint8':
-      return { type: new a.Uint8(), convert: num }
-    case 'uint16':
-      return { type: new a.Uint16(), convert: num }
-    case 'uint32':
-      return { type: new a.Uint32(), convert: num }
-    case 'int64':
-      return { type: new a.Int64(), convert: toBigInt }
-    case 'uint64':
-      return { type: new a.Uint64(), convert: toBigInt }
-    case 'float32':
-      return { type: new a.Float32(), convert: num }
-    case 'float64':
-      return { type: new a.Float64(), convert: num }
-    case 'binary':
-      return { type: new a.Binary(), convert: (v) => (v instanceof Uint8Array ? v : Buffer.from(toText(v))) }
-    case 'date':
-      return { type: new a.DateMillisecond(), convert: toDate }
-    case 'timestamp':
-      return { type: new a.TimestampMillisecond(), convert: (v) => toDate(v)?.getTime() ?? null }
-    case 'timestamptz':
-      return { type: new a.TimestampMillisecond('UTC'), convert: (v) => toDate(v)?.getTime() ?? null }
-    default:
-      // decimal (exact digits), time, interval, json, uuid, list, unknown: text keeps every value exact.
-      return { type: new a.Utf8(), convert: toText }
-  }
-}
+const DECIMAL_TEXT = /^([+-]?)(\d*)(?:\.(\d*))?$/
 
-/** Converts columns to an apache-arrow Table, one Arrow type per logical type. */
-export function toArrowTable(schema: Schema, columns: readonly Column[]): import('apache-arrow').Table {
-  const a = loadArrow()
-  const fields = []
-  const vectors: Record<string, import('apache-arrow').Vector> = {}
-  for (const col of columns) {
-    const { field } = col
-    const values = col.toArray()
-    let { type, convert } = arrowTypeOf(a, field.type)
-    let vector: import('apache-arrow').Vector
-    try {
-      vector = a.vectorFromArray(
-        values.map((v) => (v === null ? null : convert(v))),
-        type,
-      )
-    } catch {
-      // A value the Arrow type cannot hold (SQLite lets a column mix types): keep it as text.
-      ;({ type, convert } = arrowTypeOf(a, 'utf8'))
-      vector = a.vectorFromArray(
-        values.map((v) => (v === null ? null : convert(v))),
-        type,
-      )
+/**
+ * Decimal128 from the driver's exact text (pg's numeric, mysql2's DECIMAL): the digits scaled to an
+ * integer, written as four little-endian 32-bit words in two's complement. Values up to 15 digits
+ * take a path without BigInt. Undefined when a value is not a finite decimal that fits (pg's NaN).
+ */
+function decimalData(a: Arrow, type: A.Decimal, col: ColumnData): A.Data<A.Decimal> | undefined {
+  const length = col.length
+  const scale = type.scale
+  const words = new Uint32Array(length * 4)
+  const s = col.storage
+  for (let i = 0; i < length; i++) {
+    if (isNullAt(col, i)) continue
+    const raw = s.kind === 'any' ? s.values[i] : valueAt(col, i)
+    const text = typeof raw === 'string' ? raw : typeof raw === 'number' || typeof raw === 'bigint' ? String(raw) : ''
+    const m = DECIMAL_TEXT.exec(text)
+    if (!m || (m[2] === '' && !m[3])) return undefined
+    const frac = m[3] ?? ''
+    if (frac.length > scale && !/^0*$/.test(frac.slice(scale))) return undefined
+    const digits = (m[2]! + frac.slice(0, scale).padEnd(scale, '0')).replace(/^0+(?=\d)/, '')
+    if (digits.length > type.precision) return undefined
+    const negative = m[1] === '-'
+    const w = i * 4
+    if (digits.length <= 15) {
+      const n = negative ? -Number(digits) : Number(digits)
+      words[w] = n >>> 0
+      const hi = Math.floor(n / TWO_32)
+      words[w + 1] = hi >>> 0
+      words[w + 2] = words[w + 3] = n < 0 ? 0xffffffff : 0
+    } else {
+      let big = BigInt(digits)
+      if (negative) big = (1n << 128n) - big
+      for (let k = 0; k < 4; k++) {
+        words[w + k] = Number(big & 0xffffffffn)
+        big >>= 32n
+      }
     }
-    const metadata = new Map<string, string>([['sqlconn.type', field.type]])
-    if (field.dbType) metadata.set('sqlconn.dbType', field.dbType)
-    fields.push(new a.Field(field.name, vector.type, field.nullable, metadata))
-    vectors[field.name] = vector
   }
-  return new a.Table(new a.Schema(fields, new Map(schema.metadata)), vectors)
+  return a.makeData({ type, length, nullCount: col.nullCount, nullBitmap: validity(col), data: words })
 }

@@ -1,9 +1,12 @@
-import { toArrowTable } from './arrow.js'
+import type * as A from 'apache-arrow'
+import { type ArrowOptions, arrowField, toArrowTable, toRecordBatch } from './arrow.js'
+import { type Arrow, loadArrow } from './arrow-module.js'
 import type { ColumnData } from './storage.js'
 import { isNullAt, sliceData, valueAt } from './storage.js'
 import type { Field, LogicalType, Schema } from './types.js'
 
 const DATA = new WeakMap<Column, ColumnData>()
+const TABLE_DATA = new WeakMap<object, readonly ColumnData[]>()
 
 /** One column of a RowTable, shaped like apache-arrow's `Vector`. */
 export class Column<T = unknown> implements Iterable<T | null> {
@@ -74,6 +77,11 @@ export function columnData(column: Column): ColumnData {
   return DATA.get(column)!
 }
 
+/** One RecordBatch of `table` in `a`'s classes, with `fields` as its Arrow fields (a stream's one schema). Internal. */
+export function recordBatchOf(a: Arrow, table: RowTable<object>, fields: readonly A.Field[]): A.RecordBatch {
+  return toRecordBatch(a, table.schema, table.schema.fields, TABLE_DATA.get(table)!, fields, true)
+}
+
 /** A row of a RowTable as a plain object. */
 export type Row = Record<string, unknown>
 
@@ -84,7 +92,9 @@ const EMPTY_META: ReadonlyMap<string, string> = new Map()
  * `Table` (`numRows`, `schema.fields`, `getChild`, `get`, `slice`, `select`, iteration).
  * `toArrow()` gives a real Arrow table when apache-arrow is installed.
  */
-export class RowTable<R extends Row = Row> implements Iterable<R> {
+// `object`, not `Row`: a row declared as an interface (no index signature) must be accepted, as
+// Kysely accepts it.
+export class RowTable<R extends object = Row> implements Iterable<R> {
   readonly schema: Schema
   readonly numRows: number
   #columnCache: readonly Column[] | undefined
@@ -95,6 +105,7 @@ export class RowTable<R extends Row = Row> implements Iterable<R> {
   private constructor(fields: readonly Field[], data: readonly ColumnData[], metadata: ReadonlyMap<string, string>) {
     this.schema = Object.freeze({ fields: Object.freeze([...fields]), metadata })
     this.#data = data
+    TABLE_DATA.set(this, data)
     this.#names = fields.map((f) => f.name)
     this.numRows = data[0]?.length ?? 0
   }
@@ -201,8 +212,31 @@ export class RowTable<R extends Row = Row> implements Iterable<R> {
    * A real apache-arrow `Table` with each column's Arrow type. apache-arrow is an optional peer
    * dependency: install it to use this.
    */
-  toArrow(): import('apache-arrow').Table {
-    return toArrowTable(this.schema, this.#columns)
+  toArrow(options: ArrowOptions = {}): A.Table {
+    return toArrowTable(this.schema, this.schema.fields, this.#data, options)
+  }
+
+  /**
+   * The table as Arrow IPC bytes: the `stream` format (the default; what
+   * `application/vnd.apache.arrow.stream` carries) or the `file` format (Feather v2, `.arrow`).
+   * Any Arrow implementation reads them (pyarrow, Polars, DuckDB, arrow-rs, apache-arrow).
+   */
+  toArrowIPC(options: ArrowOptions & { format?: 'stream' | 'file' } = {}): Uint8Array {
+    const a = loadArrow('RowTable.toArrowIPC()')
+    const format = options.format ?? 'stream'
+    if (format !== 'stream' && format !== 'file') {
+      throw new RangeError(`toArrowIPC() format must be 'stream' or 'file', got ${JSON.stringify(format)}.`)
+    }
+    const fields = this.schema.fields
+    const batch = toRecordBatch(
+      a,
+      this.schema,
+      fields,
+      this.#data,
+      fields.map((f) => arrowField(a, f, options)),
+      false,
+    )
+    return a.tableToIPC(new a.Table(batch.schema, batch), format)
   }
 
   /**
