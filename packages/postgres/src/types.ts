@@ -313,17 +313,51 @@ export class QueryTypes implements TypeSource {
 export interface PgField {
   readonly name: string
   readonly dataTypeID: number
+  /** The table the column comes from (0 for an expression). */
+  readonly tableID?: number
+  /** The column's number in that table (`attnum`; 0 for an expression). */
+  readonly columnID?: number
+  /** The type's modifier (`atttypmod`): precision and scale for numeric; -1 when unconstrained. */
+  readonly dataTypeModifier?: number
+}
+
+/** NOT NULL columns (their `attnum`s) of the tables a connection has read, by table oid. */
+export type NotNullColumns = ReadonlyMap<number, ReadonlySet<number>>
+
+const NUMERIC = 1700
+
+/**
+ * Precision and scale of a `numeric(p,s)` column from its typmod, as PostgreSQL's own
+ * `numeric_typmod_precision`/`_scale` decode it: `((p << 16) | s) + 4`, the scale an 11-bit signed
+ * number (PostgreSQL 15 allows a negative one). Unconstrained numeric (typmod -1) and a negative
+ * scale give nothing: the column stays a decimal of no declared size.
+ */
+export function numericPrecision(typmod: number | undefined): { precision: number; scale: number } | undefined {
+  if (typmod === undefined || typmod < 4) return undefined
+  const precision = ((typmod - 4) >> 16) & 0xffff
+  const scale = ((((typmod - 4) & 0x7ff) ^ 1024) - 1024) | 0
+  return precision > 0 && scale >= 0 ? { precision, scale } : undefined
+}
+
+function hasNull(rows: readonly unknown[][], j: number): boolean {
+  for (const row of rows) if (row[j] === null) return true
+  return false
 }
 
 /**
  * The columns of a result and how their values read back. When a date column met a value pg gives
  * as no Date (infinity), that column is rewritten to pg's own values and read without a decode.
+ *
+ * A column is `nullable: false` when it is a NOT NULL column of a table (`notNull`) and none of
+ * the values read is null: the outer side of a join names its table's column, NOT NULL or not, and
+ * can still hold nulls. Expressions are nullable. `numeric(p,s)` columns carry their precision and scale.
  */
 export function fieldsFor(
   fields: readonly PgField[],
   types: QueryTypes,
   names: ReadonlyMap<number, TypeInfo>,
   rows: unknown[][],
+  notNull?: NotNullColumns,
 ): FieldInit[] {
   return fields.map((f, j) => {
     const info = names.get(f.dataTypeID) ?? builtinType(f.dataTypeID)
@@ -340,6 +374,21 @@ export function fieldsFor(
     const unparsed = isUnparsed(types.base.getTypeParser(f.dataTypeID, 'text') as Parser)
     // A type pg has no parser for and sqlconn cannot name still reads as text.
     const type = info?.type ?? (unparsed ? 'utf8' : undefined)
-    return { name: f.name, type, dbType: info?.name, decode }
+    const declaredNotNull = !!f.tableID && !!f.columnID && notNull?.get(f.tableID)?.has(f.columnID) === true
+    const init: FieldInit = {
+      name: f.name,
+      type,
+      nullable: !declaredNotNull || hasNull(rows, j),
+      dbType: info?.name,
+      decode,
+    }
+    if (f.dataTypeID === NUMERIC) {
+      const size = numericPrecision(f.dataTypeModifier)
+      if (size) {
+        init.precision = size.precision
+        init.scale = size.scale
+      }
+    }
+    return init
   })
 }
