@@ -220,6 +220,213 @@ export async function timeSizes(sizes, tasksFor) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Arrow and concurrency
+
+/** The tinybench budget of the Arrow tasks at 100,000 rows: a fixed count (each call takes 50 ms to 2 s). */
+const ARROW_BUDGET = { time: 0, iterations: 10, warmupTime: 0, warmupIterations: 2 }
+
+/** Reads a web ReadableStream to its end; returns the byte count. */
+async function drain(stream) {
+  let bytes = 0
+  for await (const chunk of stream) bytes += chunk.byteLength
+  return bytes
+}
+
+/**
+ * The Arrow figures at `limit` rows of `sql` (one `?`/`$1` for the limit), in one tinybench:
+ * - `query`: `conn.query()` with the cache off (the cold query the others are compared with);
+ * - `toArrow`: `table.toArrow()` of a table read once beforehand (conversion only);
+ * - `queryArrow`: `query()` then `toArrow()`, what an app pays for an Arrow table from sqlconn;
+ * - `rawArrow`: the driver's object rows (`raw(limit)`) then apache-arrow's `tableFromJSON(rows)`,
+ *   what an app pays without sqlconn;
+ * - `ipc`: `conn.streamArrowIPC(sql)` read to its end (batches of 10,000 rows from a cursor).
+ * Returns `{ limit, query, toArrow, queryArrow, rawArrow, ipc, ipcBytes, columns }` (latencies).
+ */
+export async function measureArrow(conn, sql, limit, raw) {
+  const arrow = await import('apache-arrow')
+  const started = performance.now()
+  const table = await conn.query(sql, { params: [limit], cache: false })
+  // The same classes on both sides: sqlconn builds with the app's apache-arrow (this ESM import).
+  if (!(table.toArrow() instanceof arrow.Table)) throw new Error('toArrow() is not a Table of the ESM apache-arrow')
+  const ipcBytes = await drain(conn.streamArrowIPC(sql, { params: [limit] }))
+  const tasks = {
+    query: async () => {
+      sink += (await conn.query(sql, { params: [limit], cache: false })).numRows
+    },
+    toArrow: () => {
+      sink += table.toArrow().numRows
+    },
+    queryArrow: async () => {
+      sink += (await conn.query(sql, { params: [limit], cache: false })).toArrow().numRows
+    },
+    rawArrow: async () => {
+      sink += arrow.tableFromJSON(await raw(limit)).numRows
+    },
+    ipc: async () => {
+      sink += await drain(conn.streamArrowIPC(sql, { params: [limit] }))
+    },
+  }
+  // Quick mode: two calls each, no warm-up (the tableFromJSON side alone takes seconds per call).
+  const options = QUICK ? { ...budget(ARROW_BUDGET), iterations: 2, warmupIterations: 0 } : ARROW_BUDGET
+  const bench = new Bench({ name: `arrow ${limit}`, ...options })
+  for (const [name, fn] of Object.entries(tasks)) bench.add(name, fn, { async: fn instanceof AsyncFunction })
+  await bench.run()
+  const out = { limit, ipcBytes, columns: table.numCols }
+  for (const name of Object.keys(tasks)) out[name] = latency(bench, name, limit)
+  const ratio = out.toArrow.mean / out.query.mean
+  console.error(
+    `arrow ${fmtInt(limit)}: query ${fmtTime(out.query.mean)}, toArrow ${fmtTime(out.toArrow.mean)} (${ratio.toFixed(2)}x), ` +
+      `query+toArrow ${fmtTime(out.queryArrow.mean)}, raw+tableFromJSON ${fmtTime(out.rawArrow.mean)}, ` +
+      `streamArrowIPC ${fmtTime(out.ipc.mean)} (${elapsed(started)} s)`,
+  )
+  return out
+}
+
+/** Budget of one concurrency measurement: rounds (alternating the sides) of `ms` each. */
+const CONCURRENCY = QUICK ? { rounds: 1, ms: 200, warmupMs: 50 } : { rounds: 5, ms: 2000, warmupMs: 500 }
+
+/** Queries per second of `readers` loops each awaiting `fn()` back to back for `ms`. */
+async function qps(fn, readers, ms) {
+  let count = 0
+  const started = performance.now()
+  const end = started + ms
+  await Promise.all(
+    Array.from({ length: readers }, async () => {
+      while (performance.now() < end) {
+        await fn()
+        count++
+      }
+    }),
+  )
+  return count / ((performance.now() - started) / 1000)
+}
+
+/**
+ * Queries per second under `readers` concurrent readers, for each `{ name, raw, query }` of
+ * `cases` (the raw pool's call and sqlconn's, both async functions). The two sides alternate over
+ * `rounds` rounds after a warm-up; the median of the rounds is reported.
+ * Returns `[{ name, rawQps, queryQps, ratio }]` and logs each case to stderr.
+ */
+export async function measureConcurrency(cases, readers = 20) {
+  const out = []
+  for (const c of cases) {
+    const started = performance.now()
+    await qps(c.raw, readers, CONCURRENCY.warmupMs)
+    await qps(c.query, readers, CONCURRENCY.warmupMs)
+    const raws = []
+    const queries = []
+    for (let r = 0; r < CONCURRENCY.rounds; r++) {
+      // Alternating the order, so neither side always runs right after the other's garbage.
+      if (r % 2 === 0) {
+        raws.push(await qps(c.raw, readers, CONCURRENCY.ms))
+        queries.push(await qps(c.query, readers, CONCURRENCY.ms))
+      } else {
+        queries.push(await qps(c.query, readers, CONCURRENCY.ms))
+        raws.push(await qps(c.raw, readers, CONCURRENCY.ms))
+      }
+    }
+    const rawQps = median(raws)
+    const queryQps = median(queries)
+    out.push({ name: c.name, readers, rawQps, queryQps, ratio: queryQps / rawQps, raws, queries })
+    console.error(
+      `${readers} readers, ${c.name}: raw ${fmtInt(rawQps)} q/s, query() ${fmtInt(queryQps)} q/s, ` +
+        `${(queryQps / rawQps).toFixed(2)}x (${elapsed(started)} s)`,
+    )
+  }
+  return out
+}
+
+/** The Arrow section of a report, from `measureArrow()`'s result. */
+export function arrowSection(a) {
+  const cell = (l) => `${fmtTime(l.mean)} ± ${l.rme.toFixed(1)}%<br>p50 ${fmtTime(l.p50)}`
+  const rowsPerSec = a.limit / (a.ipc.mean / 1000)
+  return [
+    `## Arrow (${fmtInt(a.limit)} rows x ${a.columns} columns, tinybench mean ± margin; median below; ${a.query.samplesCount} calls each)`,
+    '',
+    '| measured | time | ratio |',
+    '|---|---:|---:|',
+    tableRow(['`query()` cache off', cell(a.query), '']),
+    tableRow([
+      '`toArrow()` of that table',
+      cell(a.toArrow),
+      `${(a.toArrow.mean / a.query.mean).toFixed(3)}x \`query()\``,
+    ]),
+    tableRow(['`query()` + `toArrow()`', cell(a.queryArrow), '']),
+    tableRow(['driver rows + apache-arrow `tableFromJSON(rows)`', cell(a.rawArrow), '']),
+    tableRow([
+      '`query()` + `toArrow()` / rows + `tableFromJSON`',
+      '',
+      `${(a.queryArrow.mean / a.rawArrow.mean).toFixed(2)}x`,
+    ]),
+    tableRow([
+      '`streamArrowIPC()` read to the end',
+      cell(a.ipc),
+      `${fmtInt(rowsPerSec)} rows/s, ${fmtBytes(a.ipcBytes)}`,
+    ]),
+    '',
+  ]
+}
+
+/**
+ * The target rows shared by the three databases: the Arrow ratios, the concurrent narrow readers,
+ * and `query()` / raw at 1,000 and `rows` rows (≤ 1.0x); with `oneRow`, at one row too (≤ 1.10x).
+ */
+export function sharedTargets({ results, arrow, concurrency, rows, oneRow = false }) {
+  const ratio = (limit) => {
+    const r = results.find((x) => x.limit === limit)
+    return r.query.mean / r.raw.mean
+  }
+  const out = []
+  if (oneRow) out.push(['`query()` / raw at 1 row ≤ 1.10x', `${ratio(1).toFixed(2)}x`, yesNo(ratio(1) <= 1.1)])
+  for (const limit of [1_000, rows]) {
+    out.push([
+      `\`query()\` / raw at ${fmtInt(limit)} rows ≤ 1.0x`,
+      `${ratio(limit).toFixed(2)}x`,
+      yesNo(ratio(limit) <= 1),
+    ])
+  }
+  const toArrow = arrow.toArrow.mean / arrow.query.mean
+  const viaArrow = arrow.queryArrow.mean / arrow.rawArrow.mean
+  out.push(
+    [
+      `\`toArrow()\` / cold \`query()\` (${fmtInt(arrow.limit)} x ${arrow.columns}) ≤ 0.15x`,
+      `${toArrow.toFixed(3)}x`,
+      yesNo(toArrow <= 0.15),
+    ],
+    [
+      '`query()` + `toArrow()` / driver rows + `tableFromJSON` ≤ 0.4x',
+      `${viaArrow.toFixed(2)}x`,
+      yesNo(viaArrow <= 0.4),
+    ],
+    ['`streamArrowIPC()` throughput (informational)', `${fmtInt(arrow.limit / (arrow.ipc.mean / 1000))} rows/s`, ''],
+  )
+  for (const c of concurrency) {
+    const narrow = c.name.startsWith('narrow')
+    out.push([
+      `${c.readers} readers, ${c.name}: \`query()\` q/s / raw${narrow ? ' ≥ 1.0x' : ' (informational)'}`,
+      `${c.ratio.toFixed(2)}x`,
+      narrow ? yesNo(c.ratio >= 1) : '',
+    ])
+  }
+  return out
+}
+
+/** The concurrency section of a report, from `measureConcurrency()`'s result. */
+export function concurrencySection(results, rawLabel) {
+  const lines = [
+    `## Concurrent readers (queries per second, cache off; median of ${CONCURRENCY.rounds} rounds of ${CONCURRENCY.ms} ms, sides alternating)`,
+    '',
+    `| result | readers | ${rawLabel} | \`query()\` | \`query()\` / raw |`,
+    '|---|---:|---:|---:|---:|',
+  ]
+  for (const r of results) {
+    lines.push(tableRow([r.name, r.readers, fmtInt(r.rawQps), fmtInt(r.queryQps), `${r.ratio.toFixed(2)}x`]))
+  }
+  lines.push('')
+  return lines
+}
+
+// ---------------------------------------------------------------------------------------------
 // Report
 
 /**
@@ -338,15 +545,17 @@ export function writeReport(file, lines) {
 /**
  * Writes a database report (see `writeReport`): `title`, the `info` lines (machine, server, data,
  * query), the time table (`rawLabel` heads the raw column, `delta` formats `query()` − raw), the
- * retained-memory table and the `targets` table (`[target, measured, verdict]` rows).
+ * retained-memory table, the `sections` (lines, such as `arrowSection()`'s) and the `targets` table
+ * (`[target, measured, verdict]` rows).
  */
-export function writeResults(file, { title, info, results, memory, rawLabel, delta, targets }) {
+export function writeResults(file, { title, info, results, memory, rawLabel, delta, sections = [], targets }) {
   writeReport(file, [
     ...reportHeader(title),
     ...info,
     '',
     ...timeTable(results, { rawLabel, delta }),
     ...memoryTable(memory),
+    ...sections,
     ...targetsTable(targets),
   ])
 }

@@ -7,16 +7,21 @@ import os from 'node:os'
 import { closeAll, connection } from '@sqlconn/core'
 import mysql from 'mysql2'
 import {
+  arrowSection,
   assertSameRows,
+  concurrencySection,
   cpuModel,
   elapsed,
   fmtInt,
   headline,
   item,
+  measureArrow,
+  measureConcurrency,
   measureMemory,
   prng,
   queryTasks,
   requireGc,
+  sharedTargets,
   timeSizes,
   writeResults,
   yesNo,
@@ -28,6 +33,10 @@ const SERVER_URL = process.env.SQLCONN_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1
 const DATABASE = `sqlconn_bench_${randomBytes(4).toString('hex')}`
 const ROWS = 100_000
 const SQL = 'select * from items limit ?'
+/** The narrow result of the concurrency test: two integer columns. */
+const NARROW_SQL = 'select id, n from items limit ?'
+/** Pool size of both sides in the concurrency test: mysql2's default connectionLimit. */
+const CONCURRENT_POOL = 10
 
 // Per size: tinybench budget. 100,000 rows take ~0.2 s per call, so they get a fixed count that
 // averages over the major GCs landing in some calls and not others.
@@ -39,7 +48,7 @@ const SIZES = [
 const MEMORY_SIZES = [1_000, 100_000]
 
 // ---------------------------------------------------------------------------------------------
-// Data: one table of mixed types, deterministic so runs compare.
+// Data: one table of 12 columns of mixed types, deterministic so runs compare.
 
 const run = (pool, sql, values) =>
   new Promise((resolve, reject) => pool.query(sql, values, (err, rows) => (err ? reject(err) : resolve(rows))))
@@ -55,13 +64,35 @@ async function seed(pool) {
       payload varbinary(16) not null,
       created_at datetime not null,
       in_stock tinyint(1) not null,
-      qty int null
+      qty int null,
+      big bigint not null,
+      ratio double not null,
+      note text null,
+      attrs json not null,
+      n int not null
     )`,
   )
   let batch = []
   for (let i = 1; i <= ROWS; i++) {
     const { name, payload, created, qty, price } = item(rand, i)
-    batch.push([i, price.toFixed(2), name, payload, created, rand() < 0.5, qty])
+    const inStock = rand() < 0.5
+    const big = i * 1_000_003 + Math.floor(rand() * 1000)
+    const note = i % 4 === 0 ? null : `note ${i % 977}`
+    const attrs = JSON.stringify({ k: i % 10, tag: `t${i % 7}` })
+    batch.push([
+      i,
+      price.toFixed(2),
+      name,
+      payload,
+      created,
+      inStock,
+      qty,
+      big,
+      rand() * 1000,
+      note,
+      attrs,
+      (i * 37) % 1000,
+    ])
     if (batch.length === 2000) {
       await run(pool, 'insert into items values ?', [batch])
       batch = []
@@ -78,6 +109,8 @@ const url = new URL(SERVER_URL)
 url.pathname = `/${DATABASE}`
 let results
 let memory
+let arrow
+let concurrency
 let version = ''
 
 const admin = mysql.createPool({ uri: SERVER_URL, connectionLimit: 1 })
@@ -105,6 +138,29 @@ try {
 
   memory = await measureMemory(MEMORY_SIZES, (limit) => run(pool, SQL, [limit]), conn, SQL)
 
+  arrow = await measureArrow(conn, SQL, ROWS, (limit) => run(pool, SQL, [limit]))
+
+  // The concurrency test's pools, mysql2's default size on both sides.
+  const rawWide = mysql.createPool({ uri: url.toString(), connectionLimit: CONCURRENT_POOL })
+  const shared = await connection('bench-concurrent', {
+    type: 'mysql',
+    uri: url.toString(),
+    connectionLimit: CONCURRENT_POOL,
+  })
+  const side = (sql, limit) => ({
+    raw: async () => {
+      sink += (await run(rawWide, sql, [limit])).length
+    },
+    query: async () => {
+      sink += (await shared.query(sql, { params: [limit], cache: false })).numRows
+    },
+  })
+  concurrency = await measureConcurrency([
+    { name: 'narrow (1,000 rows x 2 int)', ...side(NARROW_SQL, 1_000) },
+    { name: 'wide (1,000 rows x 12 columns)', ...side(SQL, 1_000) },
+  ])
+  await new Promise((resolve) => rawWide.end(resolve))
+
   await new Promise((resolve) => pool.end(resolve))
 } finally {
   await closeAll()
@@ -122,13 +178,19 @@ writeResults('RESULTS-mysql.md', {
   info: [
     `- Machine: 2 cores (${cpuModel()}, ${os.cpus().length} logical CPUs reported), shared`,
     `- Server: ${version} on ${serverUrl.host} (same machine), mysql2 text protocol`,
-    `- Data: table \`items\`, ${fmtInt(ROWS)} rows (int id, decimal(10,2), short varchar, 16-byte varbinary, datetime, tinyint(1), int null in 1/3 of rows)`,
+    `- Data: table \`items\`, ${fmtInt(ROWS)} rows, 12 columns (int id, decimal(10,2), short varchar, 16-byte varbinary, datetime, tinyint(1), int null in 1/3 of rows, bigint, double, text null in 1/4, json, int)`,
     `- Query: \`${SQL}\`; raw = mysql2's callback pool, \`pool.query(sql, [limit], cb)\` with default options (object rows)`,
+    `- Narrow query (concurrency): \`${NARROW_SQL}\``,
   ],
   results,
   memory,
   rawLabel: 'raw `pool.query()`',
+  sections: [
+    ...arrowSection(arrow),
+    ...concurrencySection(concurrency, `raw mysql2 pool (connectionLimit ${CONCURRENT_POOL})`),
+  ],
   targets: [
+    ...sharedTargets({ results, arrow, concurrency, rows: ROWS, oneRow: true }),
     [`\`query()\` at ${fmtInt(ROWS)} rows ≤ 0.9x raw time`, `${speedRatio.toFixed(2)}x`, yesNo(speedRatio <= 0.9)],
     [
       `RowTable memory ≤ 0.6x the driver's row objects (${fmtInt(ROWS)} rows)`,

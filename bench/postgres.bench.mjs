@@ -6,15 +6,20 @@ import os from 'node:os'
 import { closeAll, connection } from '@sqlconn/core'
 import pg from 'pg'
 import {
+  arrowSection,
   assertSameRows,
+  concurrencySection,
   cpuModel,
   elapsed,
   fmtInt,
   fmtSignedDelta,
   headline,
+  measureArrow,
+  measureConcurrency,
   measureMemory,
   queryTasks,
   requireGc,
+  sharedTargets,
   timeSizes,
   writeResults,
   yesNo,
@@ -26,6 +31,10 @@ const PG_URL = process.env.SQLCONN_TEST_POSTGRES_URL ?? 'postgres://postgres@127
 const ROWS = 100_000
 const SCHEMA = `sqlconn_bench_${process.pid}`
 const SQL = `select * from ${SCHEMA}.items order by id limit $1`
+/** The narrow result of the concurrency test: two integer columns. */
+const NARROW_SQL = `select id, n from ${SCHEMA}.items order by id limit $1`
+/** Pool size of both sides in the concurrency test: pg's default. */
+const CONCURRENT_POOL = 10
 
 // Per size: tinybench budget. 100,000 rows take a few hundred ms per call over the wire, so they get
 // a fixed count that averages over the major GCs landing in some calls and not others.
@@ -37,7 +46,8 @@ const SIZES = [
 const MEMORY_SIZES = [1_000, 100_000]
 
 // ---------------------------------------------------------------------------------------------
-// Data: one table of mixed types, deterministic (setseed) so runs compare.
+// Data: one table of 12 columns of mixed types (the issue's `bench_rows`), deterministic
+// (setseed) so runs compare.
 
 async function seed(pool) {
   await pool.query(`drop schema if exists ${SCHEMA} cascade; create schema ${SCHEMA}`)
@@ -48,11 +58,15 @@ async function seed(pool) {
            round((random() * 10000)::numeric, 2)::float8 as price,
            (array['red','amber','blue','violet','green','ox','lynx','heron','pike','walrus','fig','kiwi'])[1 + (g * 7) % 12]
              || case when g % 2 = 0 then ' #' || (g % 1000) else '' end as name,
+           ('SKU-' || lpad((g * 7919 % 100000)::text, 6, '0'))::varchar(16) as code,
            decode(md5(g::text), 'hex') as payload,
            timestamptz '2020-01-01 00:00:00+00' + (random() * 5 * 365 * 86400) * interval '1 second' as created_at,
            case when g % 3 = 0 then null else (random() * 10000)::int8 end as qty,
            g % 5 = 0 as flagged,
-           jsonb_build_object('k', g % 10, 'tag', 't' || (g % 7)) as attrs
+           jsonb_build_object('k', g % 10, 'tag', 't' || (g % 7)) as attrs,
+           round((random() * 200000 - 100000)::numeric, 2)::numeric(12,2) as amount,
+           (g * 37 % 1000)::int4 as n,
+           case when g % 4 = 0 then null else 'note ' || (g % 977) end as note
       from generate_series(1, ${ROWS}) g;
     alter table ${SCHEMA}.items add primary key (id);
     analyze ${SCHEMA}.items;
@@ -64,7 +78,11 @@ async function seed(pool) {
 let sink = 0
 let results
 let memory
+let arrow
+let concurrency
 const raw = new pg.Pool({ connectionString: PG_URL, max: 2 })
+// The concurrency test's pools, pg's default size on both sides.
+const rawWide = new pg.Pool({ connectionString: PG_URL, max: CONCURRENT_POOL })
 let schemaInfo = ''
 
 try {
@@ -87,10 +105,27 @@ try {
   }))
 
   memory = await measureMemory(MEMORY_SIZES, async (limit) => (await raw.query(SQL, [limit])).rows, conn, SQL)
+
+  arrow = await measureArrow(conn, SQL, ROWS, async (limit) => (await raw.query(SQL, [limit])).rows)
+
+  const shared = await connection('bench-concurrent', { type: 'postgres', url: PG_URL, max: CONCURRENT_POOL })
+  const side = (sql, limit) => ({
+    raw: async () => {
+      sink += (await rawWide.query(sql, [limit])).rows.length
+    },
+    query: async () => {
+      sink += (await shared.query(sql, { params: [limit], cache: false })).numRows
+    },
+  })
+  concurrency = await measureConcurrency([
+    { name: 'narrow (1,000 rows x 2 int4)', ...side(NARROW_SQL, 1_000) },
+    { name: 'wide (1,000 rows x 12 columns)', ...side(SQL, 1_000) },
+  ])
 } finally {
   await closeAll()
   await raw.query(`drop schema if exists ${SCHEMA} cascade`).catch(() => {})
   await raw.end()
+  await rawWide.end()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -106,12 +141,15 @@ writeResults('RESULTS-postgres.md', {
     `- Server: PostgreSQL on ${new URL(PG_URL).host}, pg ${pgVersion} Pool (max 2) for both sides`,
     `- Data: ${fmtInt(ROWS)} rows: ${schemaInfo}`,
     `- Query: \`${SQL.replace(SCHEMA, '<schema>')}\`; raw = \`pool.query(sql, [limit])\` (pg's object rows)`,
+    `- Narrow query (concurrency): \`${NARROW_SQL.replace(SCHEMA, '<schema>')}\``,
   ],
   results,
   memory,
   rawLabel: 'raw `pool.query()`',
   delta: fmtSignedDelta,
+  sections: [...arrowSection(arrow), ...concurrencySection(concurrency, `raw \`pg.Pool\` (max ${CONCURRENT_POOL})`)],
   targets: [
+    ...sharedTargets({ results, arrow, concurrency, rows: ROWS, oneRow: true }),
     [`\`query()\` at ${fmtInt(ROWS)} rows ≤ 0.9x raw time`, `${speedRatio.toFixed(2)}x`, yesNo(speedRatio <= 0.9)],
     [
       `RowTable memory ≤ 0.6x pg's row objects (${fmtInt(ROWS)} rows)`,

@@ -6,16 +6,21 @@ import path from 'node:path'
 import { closeAll, connection } from '@sqlconn/core'
 import Database from 'better-sqlite3'
 import {
+  arrowSection,
   assertSameRows,
+  concurrencySection,
   cpuModel,
   elapsed,
   fmtInt,
   headline,
   item,
+  measureArrow,
+  measureConcurrency,
   measureMemory,
   prng,
   queryTasks,
   requireGc,
+  sharedTargets,
   timeSizes,
   writeResults,
   yesNo,
@@ -25,6 +30,8 @@ requireGc('sqlite.bench.mjs', 'bench')
 
 const ROWS = 100_000
 const SQL = 'select * from items limit ?'
+/** The narrow result of the concurrency test: two integer columns. */
+const NARROW_SQL = 'select id, n from items limit ?'
 
 // Per size: tinybench budget. 100,000 rows take ~0.2 s per call, so they get a fixed count; 60 calls
 // average over the major GCs that land in some calls and not others.
@@ -36,7 +43,7 @@ const SIZES = [
 const MEMORY_SIZES = [1_000, 100_000]
 
 // ---------------------------------------------------------------------------------------------
-// Data: one table of mixed types, deterministic so runs compare.
+// Data: one table of 12 columns of mixed types, deterministic so runs compare.
 
 function seed(filename) {
   const rand = prng(42)
@@ -48,13 +55,36 @@ function seed(filename) {
     name text not null,
     payload blob not null,
     created_at text not null,
-    qty integer
+    qty integer,
+    code varchar(16) not null,
+    flagged boolean not null,
+    attrs json not null,
+    amount decimal(12,2) not null,
+    big bigint not null,
+    n int not null
   )`)
-  const insert = db.prepare('insert into items (id, price, name, payload, created_at, qty) values (?, ?, ?, ?, ?, ?)')
+  const insert = db.prepare('insert into items values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
   db.transaction(() => {
     for (let i = 1; i <= ROWS; i++) {
       const { name, payload, created, qty, price } = item(rand, i)
-      insert.run(i, price, name, payload, created.toISOString(), qty)
+      const code = `SKU-${String((i * 7919) % 100000).padStart(6, '0')}`
+      const attrs = JSON.stringify({ k: i % 10, tag: `t${i % 7}` })
+      const amount = Math.round(rand() * 2e7 - 1e7) / 100
+      const big = i * 1_000_003 + Math.floor(rand() * 1000)
+      insert.run(
+        i,
+        price,
+        name,
+        payload,
+        created.toISOString(),
+        qty,
+        code,
+        i % 5 === 0 ? 1 : 0,
+        attrs,
+        amount,
+        big,
+        (i * 37) % 1000,
+      )
     }
   })()
   db.close()
@@ -67,6 +97,8 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'sqlconn-bench-'))
 const filename = path.join(dir, 'bench.db')
 let results
 let memory
+let arrow
+let concurrency
 
 try {
   const seeded = performance.now()
@@ -90,6 +122,23 @@ try {
 
   memory = await measureMemory(MEMORY_SIZES, (limit) => stmt.all(limit), conn, SQL)
 
+  arrow = await measureArrow(conn, SQL, ROWS, async (limit) => stmt.all(limit))
+
+  // better-sqlite3 is synchronous: 20 readers take turns on the one handle, on both sides.
+  const narrow = raw.prepare(NARROW_SQL)
+  const side = (rawStmt, sql, limit) => ({
+    raw: async () => {
+      sink += rawStmt.all(limit).length
+    },
+    query: async () => {
+      sink += (await conn.query(sql, { params: [limit], cache: false })).numRows
+    },
+  })
+  concurrency = await measureConcurrency([
+    { name: 'narrow (1,000 rows x 2 integer)', ...side(narrow, NARROW_SQL, 1_000) },
+    { name: 'wide (1,000 rows x 12 columns)', ...side(stmt, SQL, 1_000) },
+  ])
+
   raw.close()
 } finally {
   await closeAll()
@@ -105,13 +154,16 @@ writeResults('RESULTS.md', {
   title: 'sqlconn benchmark results',
   info: [
     `- Machine: 2 cores (${cpuModel()}, ${os.cpus().length} logical CPUs reported)`,
-    `- Data: SQLite file, table \`items\`, ${fmtInt(ROWS)} rows (integer id, real, short text, 16-byte blob, ISO date text, integer null in 1/3 of rows)`,
+    `- Data: SQLite file, table \`items\`, ${fmtInt(ROWS)} rows, 12 columns (integer id, real, short text, 16-byte blob, ISO date text, integer null in 1/3 of rows, varchar(16), boolean, json, decimal(12,2), bigint, int)`,
     `- Query: \`${SQL}\`; raw = better-sqlite3 statement prepared once, \`.all(limit)\` (object rows)`,
+    `- Narrow query (concurrency): \`${NARROW_SQL}\`; raw = its statement prepared once on the same handle`,
   ],
   results,
   memory,
   rawLabel: 'raw `.all()`',
+  sections: [...arrowSection(arrow), ...concurrencySection(concurrency, 'raw better-sqlite3 `.all()`')],
   targets: [
+    ...sharedTargets({ results, arrow, concurrency, rows: ROWS }),
     [`\`query()\` at ${fmtInt(ROWS)} rows ≤ 1.0x raw time`, `${speedRatio.toFixed(2)}x`, yesNo(speedRatio <= 1.0)],
     ['≤ 20 µs overhead for one row', `${overheadUs.toFixed(1)} µs`, yesNo(overheadUs <= 20)],
     [`memory-cache hit < 1% of the query's time (${fmtInt(ROWS)} rows)`, `${hitPct.toFixed(3)}%`, yesNo(hitPct < 1)],
