@@ -146,6 +146,23 @@ function blobName(f: MysqlField, binary: boolean): string {
   return `${size}${binary ? 'BLOB' : 'TEXT'}`
 }
 
+/** A DECIMAL column's precision: mysql2's `columnLength` counts the digits, a sign and a decimal point. */
+function decimalPrecision(f: MysqlField): number {
+  return f.columnLength - (f.decimals > 0 ? 1 : 0) - ((f.flags & UNSIGNED) !== 0 ? 0 : 1)
+}
+
+/**
+ * Precision and scale of a DECIMAL(p,s) result column, or undefined when the server sent no usable
+ * size (MySQL allows up to DECIMAL(65,30); 31 and above as `decimals` means "not fixed").
+ */
+export function decimalSize(f: MysqlField): { precision: number; scale: number } | undefined {
+  if (f.columnType !== T.NEWDECIMAL && f.columnType !== T.DECIMAL) return undefined
+  const precision = decimalPrecision(f)
+  const scale = f.decimals
+  if (precision < 1 || precision > 65 || scale < 0 || scale > 30 || scale > precision) return undefined
+  return { precision, scale }
+}
+
 /** The MySQL type name of a result column, as `SHOW COLUMNS` would spell it (without lengths). */
 export function mysqlTypeName(f: MysqlField): string {
   const unsigned = (f.flags & UNSIGNED) !== 0 ? ' UNSIGNED' : ''
@@ -165,11 +182,8 @@ export function mysqlTypeName(f: MysqlField): string {
     case T.DOUBLE:
       return `DOUBLE${unsigned}`
     case T.DECIMAL:
-    case T.NEWDECIMAL: {
-      // The length counts the digits, a sign and a decimal point.
-      const precision = f.columnLength - (f.decimals > 0 ? 1 : 0) - (unsigned ? 0 : 1)
-      return `DECIMAL(${precision},${f.decimals})${unsigned}`
-    }
+    case T.NEWDECIMAL:
+      return `DECIMAL(${decimalPrecision(f)},${f.decimals})${unsigned}`
     case T.DATE:
     case T.NEWDATE:
       return 'DATE'
@@ -218,6 +232,11 @@ export function fieldInits(fields: readonly MysqlField[], read: ReadOptions): Fi
       type: logicalType(f),
       nullable: (f.flags & NOT_NULL) === 0,
       dbType: mysqlTypeName(f),
+    }
+    const size = decimalSize(f)
+    if (size) {
+      init.precision = size.precision
+      init.scale = size.scale
     }
     if (read.jsonAsText && isJson(f)) init.decode = 'json'
     else if (read.bigintAsText && f.columnType === T.LONGLONG) init.decode = 'int64-text'

@@ -14,7 +14,7 @@ import {
 } from '@sqlconn/core'
 import Database from 'better-sqlite3'
 import { type SqliteDatabase, SqliteDialect } from 'kysely'
-import { logicalType } from './types.js'
+import { decimalSize, logicalType } from './types.js'
 import { filenameFromUrl } from './url.js'
 
 const STATEMENT_CACHE_SIZE = 100
@@ -291,7 +291,12 @@ interface Prepared {
 }
 
 function fieldsOf(stmt: Database.Statement): FieldInit[] {
-  return stmt.columns().map((c) => ({ name: c.name, type: logicalType(c.type), dbType: c.type ?? undefined }))
+  return stmt.columns().map((c) => ({
+    name: c.name,
+    type: logicalType(c.type),
+    dbType: c.type ?? undefined,
+    ...decimalSize(c.type),
+  }))
 }
 
 /** better-sqlite3 binds numbers, strings, bigints, buffers and null; booleans and Dates are converted as SQLite stores them. */

@@ -22,3 +22,17 @@ export function logicalType(declared: string | null): LogicalType | undefined {
   if (t.includes('DECIMAL') || t.includes('NUMERIC')) return 'decimal'
   return undefined
 }
+
+/**
+ * Precision and scale from a declared `DECIMAL(p,s)` or `NUMERIC(p,s)` (`DECIMAL(p)` is scale 0),
+ * or undefined for any other declaration. SQLite itself ignores the size (the values are stored as
+ * integers, reals or text); the schema carries it because the application declared it.
+ */
+export function decimalSize(declared: string | null): { precision: number; scale: number } | undefined {
+  if (!declared) return undefined
+  const m = /^\s*(?:DECIMAL|NUMERIC)\s*\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)\s*$/i.exec(declared)
+  if (!m) return undefined
+  const precision = Number(m[1])
+  const scale = m[2] === undefined ? 0 : Number(m[2])
+  return precision >= 1 && scale <= precision ? { precision, scale } : undefined
+}

@@ -1,0 +1,66 @@
+import type { Field } from '@sqlconn/core'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { useDatabase } from './helpers.js'
+
+const database = useDatabase()
+
+beforeAll(async () => {
+  await database.admin(`create table prices (
+    id int primary key,
+    p10_2 decimal(10,2) not null,
+    p4_4 decimal(4,4),
+    p10_0 decimal(10,0),
+    p38_10u decimal(38,10) unsigned,
+    p65_30 decimal(65,30),
+    f double
+  )`)
+  await database.admin(
+    `insert into prices values (1, -12345678.90, 0.1234, 9999999999, 1234567890123456789012345678.0123456789,
+      -12345678901234567890123456789012345.123456789012345678901234567890, 1.5)`,
+  )
+})
+
+function byName(fields: readonly Field[]): Record<string, Field> {
+  return Object.fromEntries(fields.map((f) => [f.name, f]))
+}
+
+describe('MySQL decimal precision and scale', () => {
+  it('gives DECIMAL(p,s) columns their declared precision and scale, signed or unsigned', async () => {
+    const conn = database.open()
+    const t = await conn.query('select p10_2, p4_4, p10_0, p38_10u, p65_30 from prices', { cache: false })
+    const sizes = t.schema.fields.map((f) => [f.name, f.precision, f.scale])
+    expect(sizes).toEqual([
+      ['p10_2', 10, 2],
+      ['p4_4', 4, 4],
+      ['p10_0', 10, 0],
+      ['p38_10u', 38, 10],
+      ['p65_30', 65, 30],
+    ])
+    expect(t.get(0)!.p10_2).toBe('-12345678.90')
+  })
+
+  it('gives no precision or scale to columns that are not DECIMAL', async () => {
+    const conn = database.open()
+    const f = byName((await conn.query('select id, f, 1.5e0 as g from prices', { cache: false })).schema.fields)
+    for (const name of ['id', 'f', 'g']) {
+      expect(f[name]!.precision).toBeUndefined()
+      expect(f[name]!.scale).toBeUndefined()
+    }
+  })
+
+  it('keeps precision and scale when decimalNumbers reads the values as numbers', async () => {
+    const conn = database.open({ decimalNumbers: true })
+    const t = await conn.query('select p10_2 from prices', { cache: false })
+    expect(t.schema.fields[0]).toMatchObject({ type: 'decimal', precision: 10, scale: 2, nullable: false })
+    expect(t.get(0)!.p10_2).toBe(-12345678.9)
+  })
+
+  it('keeps precision and scale in a cached table', async () => {
+    const conn = database.open({ cache: { store: new Map(), serialize: true } })
+    const first = await conn.query('select p10_2, p4_4 from prices', { ttl: 60 })
+    const again = await conn.query('select p10_2, p4_4 from prices', { ttl: 60 })
+    expect(conn.cacheStats?.hits).toBe(1)
+    expect(again.schema.fields).toEqual(first.schema.fields)
+    expect(byName(again.schema.fields).p4_4).toMatchObject({ precision: 4, scale: 4 })
+  })
+})
