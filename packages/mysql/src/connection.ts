@@ -75,6 +75,7 @@ export class MysqlConnection<DB = any> extends SqlConnection<Pool, DB> {
     // An idle connection the server closes emits 'error'; without a listener that would crash the process.
     pool.on('connection', (conn) => conn.on('error', ignore))
     ;(pool as unknown as NodeJS.EventEmitter).on('error', ignore)
+    letProcessExitWhenIdle(pool)
     return pool
   }
 
@@ -243,6 +244,33 @@ export class MysqlConnection<DB = any> extends SqlConnection<Pool, DB> {
       }
     }
     return this.#reader
+  }
+}
+
+interface IdleInternals {
+  _removeIdleTimeoutConnections?: () => void
+  _removeIdleTimeoutConnectionsTimer?: NodeJS.Timeout
+}
+
+/**
+ * Lets a script end without `closeAll()`, as pg's `allowExitOnIdle` does: a connection's socket is
+ * unref'd while it sits idle in the pool and ref'd again when it is taken, so only work in progress
+ * holds the process open. mysql2's timer that closes idle connections (when maxIdle <
+ * connectionLimit) is re-armed every second; it is unref'd too (private API, checked before use).
+ * A server's own listening socket keeps it running as before.
+ */
+function letProcessExitWhenIdle(pool: Pool): void {
+  const socketOf = (conn: unknown) => (conn as { stream?: { ref?: () => void; unref?: () => void } }).stream
+  pool.on('acquire', (conn) => socketOf(conn)?.ref?.())
+  pool.on('release', (conn) => socketOf(conn)?.unref?.())
+  const p = pool as unknown as IdleInternals
+  const rearm = p._removeIdleTimeoutConnections
+  if (typeof rearm === 'function') {
+    p._removeIdleTimeoutConnectionsTimer?.unref?.()
+    p._removeIdleTimeoutConnections = function (this: IdleInternals) {
+      rearm.call(this)
+      this._removeIdleTimeoutConnectionsTimer?.unref?.()
+    }
   }
 }
 

@@ -1,11 +1,12 @@
 import { homedir } from 'node:os'
 import {
   type CompiledSql,
+  ConfigError,
   type ConfigLayer,
   type LogicalType,
   type NativeContext,
   type OptionSpec,
-  type ResolvedConfig,
+  ResolvedConfig,
   type RowTable,
   SqlConnection,
   TableBuilder,
@@ -61,7 +62,22 @@ export class PostgresConnection<DB = any> extends SqlConnection<pg.Pool, DB> {
    * `config` shows what pg really gets and where each value came from (secrets masked).
    */
   protected override refineConfig(resolved: ResolvedConfig): ResolvedConfig {
-    return effectiveConfig(resolved, { env: process.env, home: homedir(), cwd: process.cwd() })
+    const config = effectiveConfig(resolved, { env: process.env, home: homedir(), cwd: process.cwd() })
+    const password = config.get('password')
+    // A password written as a number in TOML (`password = 1234`) is the string pg expects.
+    if (typeof password === 'number') {
+      return new ResolvedConfig(
+        config.entries().map((o) => (o.name === 'password' ? { ...o, value: String(password) } : o)),
+      )
+    }
+    if (password !== undefined && typeof password !== 'string' && typeof password !== 'function') {
+      throw new ConfigError(
+        'INVALID_OPTION',
+        'password',
+        `Option "password" must be a string or a function returning one, got a ${typeof password} (from ${config.source('password')}).`,
+      )
+    }
+    return config
   }
 
   /**

@@ -33,9 +33,10 @@ export const POSTGRES_OPTIONS: readonly OptionSpec[] = [
   },
   {
     name: 'password',
-    type: 'string',
+    type: 'any',
     secret: true,
-    description: 'Password of the role.',
+    description:
+      'Password of the role: a string, or a function returning one (or a promise of one), called per connection.',
     native: ['PGPASSWORD', 'PGSERVICE', '~/.pgpass', 'PGPASSFILE'],
   },
   {
@@ -63,7 +64,7 @@ export const POSTGRES_OPTIONS: readonly OptionSpec[] = [
     description: 'Server options sent at connection start, e.g. "-c search_path=app,public".',
     native: ['PGOPTIONS', 'PGSERVICE'],
   },
-  { name: 'max', type: 'number', default: 10, description: 'Most clients the pool opens.' },
+  { name: 'max', type: 'number', default: 10, aliases: ['poolSize'], description: 'Most clients the pool opens.' },
   { name: 'min', type: 'number', default: 0, description: 'Clients the pool keeps open when idle.' },
   {
     name: 'idleTimeoutMillis',
@@ -103,14 +104,56 @@ export const POSTGRES_OPTIONS: readonly OptionSpec[] = [
   {
     name: 'allowExitOnIdle',
     type: 'boolean',
-    default: false,
-    description: 'Let the process exit while idle clients are open.',
+    default: true,
+    description:
+      "Let the process exit while only idle clients are open (sqlconn's default: a script ends without closeAll()); false holds it open.",
   },
   {
     name: 'types',
     type: 'any',
     description: "Type parsers for this pool (pg's `types`, e.g. a TypeOverrides); default: pg.types.",
   },
+  {
+    name: 'fallback_application_name',
+    type: 'string',
+    description: 'application_name to use when none is given.',
+  },
+  {
+    name: 'sslnegotiation',
+    type: 'string',
+    description: '"postgres" (an SSLRequest first, the default) or "direct" (TLS at once; PostgreSQL 17+).',
+  },
+  {
+    name: 'enableChannelBinding',
+    type: 'boolean',
+    description: 'Use SCRAM-SHA-256-PLUS (channel binding) when the server offers it over TLS.',
+  },
+  {
+    name: 'scramMaxIterations',
+    type: 'number',
+    description: 'Most SCRAM iterations accepted from the server (a guard against a hostile server).',
+  },
+  { name: 'replication', type: 'any', description: 'Open a replication connection: true or "database".' },
+  { name: 'binary', type: 'boolean', description: 'Ask for results in binary format (pg: false).' },
+  { name: 'pipeline', type: 'boolean', description: 'Pipeline queries on each client (pg 8.17+).' },
+  {
+    name: 'stream',
+    type: 'any',
+    description: 'A function (config) => Duplex stream used instead of a TCP socket (a proxy, a custom DNS lookup).',
+  },
+  { name: 'log', type: 'any', description: 'A function pg-pool calls with its debug messages.' },
+  {
+    name: 'onConnect',
+    type: 'any',
+    description: 'A function (client) => void | Promise, run on each new client before it is used (pg-pool).',
+  },
+  {
+    name: 'verify',
+    type: 'any',
+    description: 'A function (client, done) that checks each new client before it is used (pg-pool).',
+  },
+  { name: 'Client', type: 'any', description: "The Client class the pool makes clients with (pg's own by default)." },
+  { name: 'Promise', type: 'any', description: 'A Promise implementation (deprecated in pg).' },
 ]
 
 /** The connection fields that a URL, a service file and the PG* variables can give. */

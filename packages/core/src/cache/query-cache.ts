@@ -15,7 +15,14 @@ import { ConfigError, OptionalDependencyError } from '../errors.js'
 import { didYouMean, maskUrlPasswords } from '../options.js'
 import { decodeTable, encodeTable, estimateBytes, NotEncodableError } from '../table/codec.js'
 import type { RowTable } from '../table/table.js'
-import { acquireRedisStore, deleteByPrefix, MemoryStore, RedisBytesStore, releaseRedisStore } from './stores.js'
+import {
+  acquireRedisStore,
+  deleteByPrefix,
+  holdingProcess,
+  MemoryStore,
+  RedisBytesStore,
+  releaseRedisStore,
+} from './stores.js'
 
 /** Query-cache settings: `cache` in connection options, `[connections.<name>.cache]` or `[cache]` in secrets. */
 export interface CacheOptions {
@@ -29,7 +36,11 @@ export interface CacheOptions {
    * in-memory LRU shared by every connection.
    */
   store?: KeyvStoreAdapter | Map<unknown, unknown>
-  /** Default ttl of a query that gives none; unset means until evicted. */
+  /**
+   * Default ttl of a query that gives none. Unset: until evicted in memory, and
+   * `SHARED_STORE_DEFAULT_TTL` (1 day) in a shared store (Redis, any other keyv store), so results
+   * nobody asks for again do not fill it.
+   */
   ttl?: Duration
   /** Prefix of every key (default `sqlconn`). */
   namespace?: string
@@ -120,6 +131,14 @@ export function validateCacheOptions(options: Record<string, unknown>, source: s
 }
 
 const DEFAULT_MAX_ENTRIES = 500
+
+/**
+ * How long an entry without a ttl (from the query or `cache.ttl`) lives in a shared store: one day.
+ * A shared store outlives every process writing to it and evicts nothing by itself, so an entry
+ * with no expiry (Redis PTTL -1) would stay forever once its query is no longer asked.
+ */
+export const SHARED_STORE_DEFAULT_TTL = '1d'
+const SHARED_STORE_DEFAULT_TTL_MS = 24 * 60 * 60 * 1000
 const inflight = new Map<string, Promise<RowTable>>()
 let sharedMemory: { keyv: Keyv; store: MemoryStore } | undefined
 
@@ -213,7 +232,7 @@ export class QueryCache {
   readonly #events: CacheEvents
   readonly #policy: IPolicy
   readonly #timeoutMs: number
-  #keyv: Promise<{ keyv: Keyv; store: unknown; mode: Mode }> | undefined
+  #keyv: Promise<{ keyv: Keyv; store: unknown; mode: Mode; shared: boolean }> | undefined
   #closed = false
   readonly stats: CacheStats = { hits: 0, staleHits: 0, misses: 0, errors: 0, skipped: 0, breaker: 'closed' }
 
@@ -245,26 +264,27 @@ export class QueryCache {
     }
   }
 
-  #store(): Promise<{ keyv: Keyv; store: unknown; mode: Mode }> {
+  #store(): Promise<{ keyv: Keyv; store: unknown; mode: Mode; shared: boolean }> {
     this.#keyv ??= (async () => {
       const o = this.#options
-      let made: { keyv: Keyv; store: unknown; mode: Mode }
+      let made: { keyv: Keyv; store: unknown; mode: Mode; shared: boolean }
       if (o.url) {
         // Connecting may take longer than one command should; it gets its own, longer bound.
         const connectTimeout = Math.max(o.timeout ?? 250, 2000)
         const store = await acquireRedisStore(o.url, connectTimeout)
-        await store.getClient().catch(() => undefined)
-        made = { keyv: objectKeyv(store), store, mode: 'buffer' }
+        // The client's socket does not hold the process open (see acquireRedisStore); connecting does.
+        await holdingProcess(store.connect(connectTimeout)).catch(() => undefined)
+        made = { keyv: objectKeyv(store), store, mode: 'buffer', shared: true }
       } else if (o.store) {
         const inMemory = o.store instanceof Map || o.store instanceof MemoryStore
         const encode = o.serialize ?? !inMemory
         const keyv = encode ? this.#stringKeyv(o.store as KeyvStoreAdapter) : objectKeyv(o.store)
-        made = { keyv, store: o.store, mode: encode ? 'string' : 'object' }
+        made = { keyv, store: o.store, mode: encode ? 'string' : 'object', shared: !inMemory }
       } else if (o.maxEntries !== undefined) {
-        made = { ...memoryKeyv(o.maxEntries), mode: 'object' }
+        made = { ...memoryKeyv(o.maxEntries), mode: 'object', shared: false }
       } else {
         sharedMemory ??= memoryKeyv(DEFAULT_MAX_ENTRIES)
-        made = { ...sharedMemory, mode: 'object' }
+        made = { ...sharedMemory, mode: 'object', shared: false }
       }
       made.keyv.on('error', () => {
         // Failures reach sqlconn as rejections (counted once there); keyv's event must not crash.
@@ -436,6 +456,7 @@ export class QueryCache {
     try {
       const store = await this.#store()
       keyv = store.keyv
+      if (ttlMs === undefined && store.shared) ttlMs = SHARED_STORE_DEFAULT_TTL_MS
       const freshUntil = ttlMs === undefined ? Number.MAX_SAFE_INTEGER : Date.now() + ttlMs
       if (store.mode === 'object') value = { table, freshUntil }
       else {
@@ -469,7 +490,7 @@ export class QueryCache {
   /** Drops every key that starts with `prefix` (one connection's results); returns how many. */
   async deletePrefix(prefix: string): Promise<number> {
     const { store } = await this.#store()
-    return deleteByPrefix(store, prefix)
+    return holdingProcess(deleteByPrefix(store, prefix))
   }
 
   /** Releases a Redis store this cache opened (shared stores close with their last user). */

@@ -54,6 +54,7 @@ interface RedisLike {
   exists(key: string): Promise<number>
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>
   isOpen?: boolean
+  connect?(): Promise<unknown>
 }
 
 // Deletes the lock only if it is still ours (it may have expired and been taken by another server).
@@ -124,11 +125,47 @@ export class RedisBytesStore {
     return (await client.exists(`${key}:lock`)) === 1
   }
 
+  /**
+   * Connects the client within `timeoutMs`, on a timer cleared once connected. @keyv/redis bounds
+   * its own connect with a timer it never clears, which kept a finished script alive for that long;
+   * connected here first, it skips that. On failure @keyv/redis's own connect reports it as before.
+   */
+  async connect(timeoutMs: number): Promise<void> {
+    const client = this.client
+    if (!client.isOpen && typeof client.connect === 'function') {
+      let timer: NodeJS.Timeout | undefined
+      try {
+        await Promise.race([
+          client.connect(),
+          new Promise((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`Redis did not connect within ${timeoutMs} ms`)), timeoutMs)
+          }),
+        ])
+      } catch {
+        // Left to @keyv/redis below: it disconnects and throws its own error.
+      } finally {
+        clearTimeout(timer)
+      }
+    }
+    await this.redis.getClient()
+  }
+
   /** The connected client, for listing keys (its replies are strings). */
   async getClient(): Promise<RedisLike> {
     await this.redis.getClient()
     return this.client
   }
+}
+
+/**
+ * `promise`, keeping the process alive until it settles. The Redis client's socket is unref'd (an
+ * idle cache must not keep a script from ending), so a command awaited with no other handle open
+ * would otherwise let the process exit before its reply. Commands bounded by `withTimeout` are
+ * already held by its timer.
+ */
+export function holdingProcess<T>(promise: Promise<T>): Promise<T> {
+  const hold = setInterval(() => {}, 1 << 30)
+  return promise.finally(() => clearInterval(hold))
 }
 
 interface SharedRedis {
@@ -167,8 +204,13 @@ export function acquireRedisStore(url: string, connectTimeoutMs: number): Promis
       ) => KeyvRedisLike
       const createClient = mod.createClient as (options: object) => RedisLike & {
         withTypeMapping(mapping: object): unknown
+        unref(): void
       }
       const plain = createClient({ url })
+      // An idle cache must not keep a script from ending (it never calls closeAll()): the socket is
+      // unref'd, and sqlconn holds the process itself while it awaits a command (holdingProcess and
+      // the per-command timeout timer in query-cache.ts). Long-running servers have handles of their own.
+      plain.unref()
       const client = plain.withTypeMapping({ [RESP_BLOB_STRING]: Buffer })
       // Errors are thrown to sqlconn (which falls back to the database) instead of being swallowed.
       const redis = new KeyvRedis(client, {
@@ -195,7 +237,7 @@ export async function releaseRedisStore(url: string): Promise<void> {
   if (shared.users > 0) return
   redisStores.delete(url)
   try {
-    await (await shared.store).redis.disconnect(true)
+    await holdingProcess((async () => (await shared.store).redis.disconnect(true))())
   } catch {}
 }
 

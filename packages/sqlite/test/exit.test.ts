@@ -1,0 +1,17 @@
+import { randomUUID } from 'node:crypto'
+import { fileURLToPath } from 'node:url'
+import { runScript } from '@sqlconn/core/testing'
+import { describe, expect, it } from 'vitest'
+
+const REDIS_URL = process.env.SQLCONN_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
+const script = fileURLToPath(new URL('./fixtures/redis-script-without-close.mjs', import.meta.url))
+const packageDir = fileURLToPath(new URL('..', import.meta.url))
+
+describe('a script with a Redis query cache that never calls closeAll()', () => {
+  it('ends once its queries are done', async () => {
+    const run = await runScript(script, [REDIS_URL, randomUUID()], { ms: 5000, cwd: packageDir })
+    expect(run.stderr).toBe('')
+    expect(run.code).toBe(0)
+    expect(JSON.parse(run.stdout)).toMatchObject({ answer: 42, hits: [false, true] })
+  })
+})
