@@ -220,7 +220,8 @@ export const MYSQL_OPTIONS: readonly OptionSpec[] = [
   {
     name: 'stream',
     type: 'any',
-    description: 'A socket to use instead of connecting, or a function (options) => socket (a proxy, an SSH tunnel).',
+    description:
+      'A function (options) => socket each pool connection uses instead of connecting (a proxy, an SSH tunnel).',
   },
   {
     name: 'infileStreamFactory',
