@@ -133,8 +133,13 @@ export class QueryError extends SqlconnError {
   }
 }
 
-/** The driver could not open a connection (bad path, refused, auth failed); the driver's error is the cause. */
+/**
+ * The driver could not open a connection (bad path, refused, unknown host, TLS, auth failed); the
+ * driver's error is the cause, and its code is copied to `driverCode` as on QueryError.
+ */
 export class ConnectionError extends SqlconnError {
+  readonly driverCode: string | undefined
+
   /** @param connectionName the connection's name */
   constructor(
     readonly connectionName: string,
@@ -142,6 +147,8 @@ export class ConnectionError extends SqlconnError {
     options?: { cause?: unknown },
   ) {
     super('CONNECTION_FAILED', message, options)
+    const cause = options?.cause as { code?: unknown } | undefined
+    this.driverCode = typeof cause?.code === 'string' ? cause.code : undefined
   }
 }
 

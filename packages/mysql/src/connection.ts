@@ -5,6 +5,7 @@ import {
   type CompiledSql,
   ConfigError,
   type ConfigLayer,
+  ConnectionError,
   type NativeContext,
   type OptionSpec,
   ResolvedConfig,
@@ -14,6 +15,7 @@ import {
 } from '@sqlconn/core'
 import { MysqlDialect, type MysqlPool } from 'kysely'
 import { createPool, type Pool, type PoolConnection } from 'mysql2'
+import { connectFailure, describeConnectFailure } from './connect-errors.js'
 import { endWhenIdle } from './drain.js'
 import { nativeLayer, sourceRank } from './native.js'
 import { MYSQL_OPTIONS, RESULT_OPTIONS } from './options.js'
@@ -130,7 +132,11 @@ export class MysqlConnection<DB = any> extends SqlConnection<Pool, DB> {
    * mysql2, any statement. Rows come as arrays (`rowsAsArray`) and go straight into the table.
    */
   protected override execute(query: CompiledSql, options: { signal?: AbortSignal }): Promise<RowTable> {
-    return queryTable(this.raw, query.sql, query.parameters, this.#readOptions(), options.signal)
+    return queryTable(this.raw, query.sql, query.parameters, this.#readOptions(), options.signal).catch(
+      (err: unknown) => {
+        throw this.#connectError(err)
+      },
+    )
   }
 
   /**
@@ -145,7 +151,9 @@ export class MysqlConnection<DB = any> extends SqlConnection<Pool, DB> {
     signal?: AbortSignal,
   ): AsyncIterable<RowTable> {
     signal?.throwIfAborted()
-    const conn: PoolConnection = await getConnection(this.raw)
+    const conn: PoolConnection = await getConnection(this.raw).catch((err: unknown) => {
+      throw this.#connectError(err)
+    })
     const ready: RowTable[] = []
     let done = false
     let failure: { error: unknown } | undefined
@@ -232,6 +240,25 @@ export class MysqlConnection<DB = any> extends SqlConnection<Pool, DB> {
    */
   protected override needsReset(error: unknown): boolean {
     return !isRefusalMysqlError(error)
+  }
+
+  /**
+   * A failure to open a connection (refused, unknown host, TLS, login, no such database) as a
+   * ConnectionError (CONNECTION_FAILED) whose message says what to check, rather than a failed
+   * query with its SQL. Other errors are returned as they are; retries judge mysql2's error, the cause.
+   */
+  #connectError(error: unknown): unknown {
+    const kind = connectFailure(error)
+    if (kind === undefined) return error
+    const o = this.poolOptions
+    const message = describeConnectFailure(kind, error, {
+      name: this.name,
+      host: o.host ?? 'localhost',
+      port: o.port ?? 3306,
+      user: o.user,
+      database: o.database,
+    })
+    return new ConnectionError(this.name, this.redact(message), { cause: error })
   }
 
   #readOptions(): Reader {

@@ -1,5 +1,6 @@
 import { type RowTable, TableBuilder } from '@sqlconn/core'
 import type { Pool, PoolConnection, Query } from 'mysql2'
+import { connectPhase } from './connect-errors.js'
 import { isTransientMysqlError } from './transient.js'
 import { fieldInits, isJson, type MysqlField } from './types.js'
 
@@ -164,9 +165,14 @@ export async function queryTable(
   })
 }
 
-/** A connection from the pool (the callback API Kysely's MysqlDialect uses too). */
+/**
+ * A connection from the pool (the callback API Kysely's MysqlDialect uses too). Its errors are
+ * marked as raised while connecting, so the connection can report them as such.
+ */
 export function getConnection(pool: Pool): Promise<PoolConnection> {
-  return new Promise((resolve, reject) => pool.getConnection((err, conn) => (err ? reject(err) : resolve(conn))))
+  return new Promise((resolve, reject) =>
+    pool.getConnection((err, conn) => (err ? reject(connectPhase(err)) : resolve(conn))),
+  )
 }
 
 /**

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { ConfigError, closeAll, connection, QueryError } from '@sqlconn/core'
+import { ConfigError, ConnectionError, closeAll, connection } from '@sqlconn/core'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { MysqlConnection } from '../src/index.js'
 import { TEST_URL, useDatabase } from './helpers.js'
@@ -259,9 +259,9 @@ describe('MySQL and MariaDB connection types', () => {
       retry: { maxAttempts: 1, initialDelay: 1, maxDelay: 2 },
     })
     const err = await conn.query('select 1', { cache: false }).catch((e: unknown) => e)
-    expect(err).toBeInstanceOf(QueryError)
-    expect((err as QueryError).code).toBe('CONNECTION_FAILED')
-    expect((err as QueryError).driverCode).toBe('ECONNREFUSED')
+    expect(err).toBeInstanceOf(ConnectionError)
+    expect((err as ConnectionError).code).toBe('CONNECTION_FAILED')
+    expect((err as ConnectionError).driverCode).toBe('ECONNREFUSED')
     await conn.close()
   })
 })

@@ -3,6 +3,7 @@ import {
   type CompiledSql,
   ConfigError,
   type ConfigLayer,
+  ConnectionError,
   type LogicalType,
   type NativeContext,
   type OptionSpec,
@@ -15,9 +16,9 @@ import { type PostgresCursorConstructor, PostgresDialect, type PostgresPool } fr
 import pg from 'pg'
 import Cursor from 'pg-cursor'
 import { endWhenIdle } from './drain.js'
-import { isTransientPgError, pgErrorScope } from './errors.js'
+import { connectFailure, describeConnectFailure, isTransientPgError, pgErrorScope } from './errors.js'
 import { POSTGRES_OPTIONS, postgresNativeConfig } from './options.js'
-import { effectiveConfig, sslFromMode } from './settings.js'
+import { effectiveConfig, sslFromMode, sslSetting } from './settings.js'
 import { builtinType, databaseType, fieldsFor, type PgField, QueryTypes, type TypeSource } from './types.js'
 
 /** Options sqlconn resolves but does not hand to pg's Pool as they are. */
@@ -180,12 +181,17 @@ export class PostgresConnection<DB = any> extends SqlConnection<pg.Pool, DB> {
   protected override async execute(query: CompiledSql): Promise<RowTable> {
     const pool = this.raw
     const types = new QueryTypes(this.#typeSource)
-    const result = await pool.query({
-      text: query.sql,
-      values: query.parameters as unknown[],
-      rowMode: 'array',
-      types: types as unknown as pg.CustomTypesConfig,
-    })
+    let result: pg.QueryResult | pg.QueryResult[]
+    try {
+      result = await pool.query({
+        text: query.sql,
+        values: query.parameters as unknown[],
+        rowMode: 'array',
+        types: types as unknown as pg.CustomTypesConfig,
+      })
+    } catch (err) {
+      throw this.#connectError(err)
+    }
     // Several statements in one string give one result each; the last that has rows is read.
     const last = Array.isArray(result) ? lastWithRows(result as pg.QueryResult[]) : result
     const fields = (last.fields ?? []) as PgField[]
@@ -207,7 +213,9 @@ export class PostgresConnection<DB = any> extends SqlConnection<pg.Pool, DB> {
     chunkSize: number,
     signal?: AbortSignal,
   ): AsyncIterable<RowTable> {
-    const client = await this.raw.connect()
+    const client = await this.raw.connect().catch((err: unknown) => {
+      throw this.#connectError(err)
+    })
     const types = new QueryTypes(this.#typeSource)
     const cursor = client.query(
       new Cursor(query.sql, query.parameters as unknown[], {
@@ -271,6 +279,28 @@ export class PostgresConnection<DB = any> extends SqlConnection<pg.Pool, DB> {
     const again = now - this.#lastLostClient < LOST_CLIENTS_WINDOW_MS
     this.#lastLostClient = again ? Number.NEGATIVE_INFINITY : now
     return again
+  }
+
+  /**
+   * A failure to open a client (refused, unknown host, TLS, login, no such database) as a
+   * ConnectionError (CONNECTION_FAILED) whose message says what to check, rather than a failed
+   * query with its SQL. Other errors are returned as they are. Retries still judge pg's error,
+   * which is the cause.
+   */
+  #connectError(error: unknown): unknown {
+    const kind = connectFailure(error)
+    if (kind === undefined) return error
+    const c = this.config
+    const message = describeConnectFailure(kind, error, {
+      name: this.name,
+      host: c.get<string>('host') ?? 'localhost',
+      port: c.get<number>('port') ?? 5432,
+      user: c.get<string>('user') ?? process.env.USER,
+      database: c.get<string>('database'),
+      connectionTimeoutMillis: c.get<number>('connectionTimeoutMillis'),
+      ssl: sslSetting(c),
+    })
+    return new ConnectionError(this.name, this.redact(message), { cause: error })
   }
 
   /**

@@ -1,3 +1,5 @@
+import { ConnectionError } from '@sqlconn/core'
+
 /** Node socket errors that mean the connection, not the query, failed. */
 const NETWORK_CODES = new Set([
   'ECONNRESET',
@@ -45,6 +47,8 @@ const TRANSIENT_MESSAGES = [
  */
 export function isTransientPgError(error: unknown, depth = 0): boolean {
   if (error === null || typeof error !== 'object' || depth > 3) return false
+  // A connection-level failure sqlconn reported: judge pg's own error inside it.
+  if (error instanceof ConnectionError) return isTransientPgError(error.cause, depth + 1)
   const e = error as { code?: unknown; message?: unknown; errors?: unknown; severity?: unknown }
   if (typeof e.code === 'string') {
     if (NETWORK_CODES.has(e.code)) return true
@@ -71,6 +75,7 @@ export function isTransientPgError(error: unknown, depth = 0): boolean {
  */
 export function pgErrorScope(error: unknown, depth = 0): 'none' | 'client' | 'pool' {
   if (error === null || typeof error !== 'object' || depth > 3) return 'pool'
+  if (error instanceof ConnectionError) return pgErrorScope(error.cause, depth + 1)
   const e = error as { code?: unknown; message?: unknown; errors?: unknown }
   if (typeof e.code === 'string') {
     if (NETWORK_CODES.has(e.code)) return 'pool'
@@ -83,4 +88,124 @@ export function pgErrorScope(error: unknown, depth = 0): 'none' | 'client' | 'po
   }
   if (Array.isArray(e.errors) && e.errors.length > 0) return pgErrorScope(e.errors[0], depth + 1)
   return 'pool'
+}
+
+/**
+ * How a connection could not be opened, told apart from a failing query so that the user hears
+ * what to check (the server, the host name, the login, the certificate) rather than "query failed".
+ */
+export type ConnectFailure =
+  | 'refused'
+  | 'unknown-host'
+  | 'timeout'
+  | 'certificate'
+  | 'tls-unsupported'
+  | 'tls'
+  | 'authentication'
+  | 'database'
+
+/** Node's codes for a certificate it would not trust (expired, self-signed, unknown issuer, wrong host). */
+const CERTIFICATE_CODE =
+  /^(DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_|CERT_|ERR_TLS_CERT_ALTNAME_INVALID|HOSTNAME_MISMATCH)/
+
+/**
+ * The kind of connection-level failure `error` is, or undefined for anything else (a query's own
+ * error, a connection lost mid-query). Judged by code: pg reports these while opening a client.
+ */
+export function connectFailure(error: unknown, depth = 0): ConnectFailure | undefined {
+  if (error === null || typeof error !== 'object' || depth > 3) return undefined
+  const e = error as { code?: unknown; message?: unknown; errors?: unknown }
+  const code = typeof e.code === 'string' ? e.code : ''
+  const message = typeof e.message === 'string' ? e.message : ''
+  if (code === 'ECONNREFUSED') return 'refused'
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'unknown-host'
+  if (CERTIFICATE_CODE.test(code)) return 'certificate'
+  if (message.includes('The server does not support SSL connections')) return 'tls-unsupported'
+  if (code.startsWith('ERR_SSL_') || code === 'EPROTO') return 'tls'
+  if (/^28[0-9A-Z]{3}$/.test(code)) return 'authentication'
+  if (code === '3D000') return 'database'
+  if (message.includes('Connection terminated due to connection timeout')) return 'timeout'
+  // Node reports a refused connection to every address of a host as an AggregateError.
+  if (Array.isArray(e.errors) && e.errors.length > 0) return connectFailure(e.errors[0], depth + 1)
+  return undefined
+}
+
+/** The sslmode in effect and where it came from, for messages about TLS. */
+export interface SslSetting {
+  /** `sslmode=require (env DATABASE_URL)`, `ssl = true (code)`: what the user wrote, where. */
+  readonly described: string
+  /** The sslmode, when one was given (in a URL, PGSSLMODE, a service or the `ssl` option). */
+  readonly mode: string | undefined
+  /** True when it came in a connection string (where uselibpqcompat=true can go). */
+  readonly inUrl: boolean
+  /** True when the URL asks for libpq's meaning of the modes (`uselibpqcompat=true`). */
+  readonly libpqCompat: boolean
+}
+
+/** Where to connect, for messages: no password, ever. */
+export interface ConnectTarget {
+  readonly name: string
+  readonly host: string
+  readonly port: number
+  readonly user: string | undefined
+  readonly database: string | undefined
+  readonly connectionTimeoutMillis: number | undefined
+  readonly ssl: SslSetting
+}
+
+/** What libpq does for the modes pg treats as verify-full. */
+const LIBPQ_MEANING: Readonly<Record<string, string>> = {
+  prefer: 'encrypt without verifying the certificate (and fall back to no TLS)',
+  require: 'encrypt without verifying the certificate',
+  'verify-ca': 'verify the certificate chain but not the host name',
+}
+
+function certificateAdvice(ssl: SslSetting): string {
+  const passCa =
+    'pass the CA that signed the server\'s certificate (sslrootcert=/path/to/root.crt in the URL, or ssl: { ca } in options, e.g. ca: readFileSync("root.crt", "utf8"))'
+  const mode = ssl.mode?.toLowerCase()
+  const libpq = mode === undefined ? undefined : LIBPQ_MEANING[mode]
+  if (libpq === undefined || ssl.libpqCompat) {
+    return `With ${ssl.described}, pg verifies the server's certificate and host name against Node's trusted CAs and any ca given: ${passCa}.`
+  }
+  const compat = ssl.inUrl
+    ? `add uselibpqcompat=true to the URL (...?sslmode=${mode}&uselibpqcompat=true)`
+    : `give the sslmode in a URL with uselibpqcompat=true (postgres://host/db?sslmode=${mode}&uselibpqcompat=true)`
+  return (
+    `With ${ssl.described}, pg verifies the server's certificate and host name, as libpq does only for verify-full; ` +
+    `libpq (psql) would ${libpq}. Two ways out: ${passCa}; or, for libpq's meaning, ${compat}.`
+  )
+}
+
+/**
+ * A message for a connection-level failure that says what failed, where, and what to check. It
+ * names the host, port, user and database (never the password) and keeps pg's own words.
+ */
+export function describeConnectFailure(kind: ConnectFailure, error: unknown, t: ConnectTarget): string {
+  const at = `PostgreSQL at ${t.host}:${t.port}`
+  const code = (error as { code?: unknown } | null)?.code
+  const said = `${error instanceof Error ? error.message : String(error)}${typeof code === 'string' ? ` (${code})` : ''}`
+  const head = `Connection "${t.name}"`
+  switch (kind) {
+    case 'refused':
+      return `${head} could not reach ${at}: connection refused. Check that the server is running and accepts TCP connections on that host and port (host and port, PGHOST and PGPORT, or the URL).`
+    case 'unknown-host':
+      return `${head} could not resolve the host name "${t.host}": ${said}. Check host (or PGHOST, or the URL's host).`
+    case 'timeout':
+      return `${head} got no connection from ${at} within connectionTimeoutMillis (${t.connectionTimeoutMillis} ms). Check that the host and port are reachable from here (a firewall drops the packets), or raise connectionTimeoutMillis (PGCONNECT_TIMEOUT, connect_timeout in the URL).`
+    case 'certificate':
+      return `${head} could not verify the TLS certificate of ${at}: ${said}. ${certificateAdvice(t.ssl)}`
+    case 'tls-unsupported':
+      return `${head}: ${at} does not accept TLS, and ${t.ssl.described} asks for it${t.ssl.mode?.toLowerCase() === 'prefer' ? ' (pg does not fall back to an unencrypted connection for prefer, as libpq does)' : ''}. Turn ssl on in the server, or connect without TLS (sslmode=disable).`
+    case 'tls':
+      return `${head}: the TLS handshake with ${at} failed: ${said}. Check the TLS settings (${t.ssl.described}; sslcert, sslkey, sslrootcert or the ssl options).`
+    case 'authentication': {
+      const hba = /no pg_hba\.conf entry/.test(said)
+        ? ` The server's pg_hba.conf has no line for this user, database and host${/no encryption/.test(said) ? ' without TLS: it may ask for TLS (sslmode=require)' : ''}.`
+        : ''
+      return `${head}: ${at} refused the login of user "${t.user ?? '(the OS user)'}": ${said}. Check user and password (password, PGPASSWORD, ~/.pgpass or the URL).${hba}`
+    }
+    case 'database':
+      return `${head}: ${at} has no database "${t.database ?? t.user}": ${said}. Check database (or PGDATABASE, or the URL's path), or create it (createdb ${t.database ?? t.user}).`
+  }
 }

@@ -1,7 +1,8 @@
 import { readFileSync, statSync } from 'node:fs'
-import { type NativeContext, ResolvedConfig, type ResolvedOption } from '@sqlconn/core'
+import { ConfigError, type NativeContext, ResolvedConfig, type ResolvedOption } from '@sqlconn/core'
 import { parse as parseConnectionString } from 'pg-connection-string'
 import pgpass from 'pgpass/lib/helper.js'
+import type { SslSetting } from './errors.js'
 import { POSTGRES_OPTIONS } from './options.js'
 
 /** Fields a connection string can give, by pg-connection-string's key. */
@@ -31,7 +32,15 @@ function rank(source: string): number {
 
 /** The parts of a connection string, as pg reads them, with empty parts left out. */
 function urlParts(url: string): Record<string, unknown> {
-  const parsed = parseConnectionString(url) as Record<string, unknown>
+  let parsed: Record<string, unknown>
+  try {
+    parsed = parseConnectionString(url) as Record<string, unknown>
+  } catch (err) {
+    // pg-connection-string keeps the URL out of its errors (a malformed one, or verify-ca with
+    // uselibpqcompat=true and no sslrootcert): its words are safe to pass on.
+    const reason = err instanceof Error ? err.message : String(err)
+    throw new ConfigError('INVALID_OPTION', 'connectionString', `connectionString: ${reason}`, { cause: err })
+  }
   const out: Record<string, unknown> = {}
   for (const [key, field] of Object.entries(URL_FIELDS)) {
     const v = parsed[key]
@@ -151,4 +160,34 @@ export function sslFromMode(mode: string): unknown {
     default:
       return mode
   }
+}
+
+/**
+ * The TLS setting in effect, as the user wrote it and where: an sslmode in a connection string
+ * (with uselibpqcompat), an sslmode string from PGSSLMODE, a service or secrets, or pg's own `ssl`
+ * value. For error messages, which must say whose meaning of the sslmode applies.
+ */
+export function sslSetting(config: ResolvedConfig): SslSetting {
+  const ssl = config.get<unknown>('ssl')
+  const source = config.source('ssl')
+  const url = config.get<string>('connectionString')
+  if (url !== undefined && source?.endsWith('(connectionString)')) {
+    let parsed: Record<string, unknown> = {}
+    try {
+      parsed = parseConnectionString(url) as Record<string, unknown>
+    } catch {
+      // The URL was parsed once already to resolve the config; a failure here changes nothing.
+    }
+    const mode = typeof parsed.sslmode === 'string' ? parsed.sslmode : undefined
+    const libpqCompat = parsed.uselibpqcompat === 'true'
+    const where = source.slice(0, -' (connectionString)'.length)
+    const what =
+      mode === undefined ? 'TLS options in the URL' : `sslmode=${mode}${libpqCompat ? '&uselibpqcompat=true' : ''}`
+    return { described: `${what} (from ${where})`, mode, inUrl: true, libpqCompat }
+  }
+  if (typeof ssl === 'string') {
+    return { described: `sslmode "${ssl}" (from ${source})`, mode: ssl, inUrl: false, libpqCompat: false }
+  }
+  const shown = ssl === undefined ? 'no TLS setting' : `ssl = ${typeof ssl === 'object' ? '{ ... }' : String(ssl)}`
+  return { described: source ? `${shown} (from ${source})` : shown, mode: undefined, inUrl: false, libpqCompat: false }
 }
