@@ -196,7 +196,10 @@ export class PostgresConnection<DB = any> extends SqlConnection<pg.Pool, DB> {
     const last = Array.isArray(result) ? lastWithRows(result as pg.QueryResult[]) : result
     const fields = (last.fields ?? []) as PgField[]
     if (fields.length === 0) return new TableBuilder([]).finish()
-    await Promise.all([this.#nameTypes(fields), this.#readNotNull(fields)])
+    // Both catalog reads run at once, and neither costs a round trip once the tables are known.
+    const notNull = this.#readNotNull(fields)
+    await this.#nameTypes(fields)
+    if (notNull) await notNull
     const rows = last.rows as unknown as unknown[][]
     const builder = new TableBuilder(fieldsFor(fields, types, this.#typeNames, rows, this.#notNull), rows.length)
     builder.appendRows(rows)
@@ -229,7 +232,9 @@ export class PostgresConnection<DB = any> extends SqlConnection<pg.Pool, DB> {
         signal?.throwIfAborted()
         const { rows, fields } = await read(cursor, chunkSize)
         if (rows.length === 0) break
-        await Promise.all([this.#nameTypes(fields), this.#readNotNull(fields)])
+        const notNull = this.#readNotNull(fields)
+        await this.#nameTypes(fields)
+        if (notNull) await notNull
         const builder = new TableBuilder(fieldsFor(fields, types, this.#typeNames, rows, this.#notNull), rows.length)
         builder.appendRows(rows)
         yield builder.finish()
@@ -309,6 +314,14 @@ export class PostgresConnection<DB = any> extends SqlConnection<pg.Pool, DB> {
    * type names). A failed read leaves the columns nullable and is tried again next time.
    */
   #readNotNull(fields: readonly PgField[]): Promise<unknown> | undefined {
+    let known = true
+    for (const f of fields) {
+      if (f.tableID && !this.#notNull.has(f.tableID)) {
+        known = false
+        break
+      }
+    }
+    if (known) return undefined
     const missing: number[] = []
     const pending = new Set<Promise<void>>()
     for (const f of fields) {
