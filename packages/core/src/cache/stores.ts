@@ -55,6 +55,7 @@ interface RedisLike {
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>
   isOpen?: boolean
   connect?(): Promise<unknown>
+  destroy?(): void
 }
 
 // Deletes the lock only if it is still ours (it may have expired and been taken by another server).
@@ -128,7 +129,7 @@ export class RedisBytesStore {
   /**
    * Connects the client within `timeoutMs`, on a timer cleared once connected. @keyv/redis bounds
    * its own connect with a timer it never clears, which kept a finished script alive for that long;
-   * connected here first, it skips that. On failure @keyv/redis's own connect reports it as before.
+   * connected here first, it skips that.
    */
   async connect(timeoutMs: number): Promise<void> {
     const client = this.client
@@ -141,8 +142,13 @@ export class RedisBytesStore {
             timer = setTimeout(() => reject(new Error(`Redis did not connect within ${timeoutMs} ms`)), timeoutMs)
           }),
         ])
-      } catch {
-        // Left to @keyv/redis below: it disconnects and throws its own error.
+      } catch (err) {
+        // Stop the client's reconnect loop (its timers would hold a finished script open), as
+        // @keyv/redis does after a failed connect; the next command connects again.
+        try {
+          client.destroy?.()
+        } catch {}
+        throw err
       } finally {
         clearTimeout(timer)
       }
