@@ -8,7 +8,7 @@ const script = fileURLToPath(new URL('./fixtures/script-without-close.mjs', impo
 describe('a script that never calls closeAll()', () => {
   // mysql2 keeps idle pool connections open (and referenced) for good.
   it('ends once its query is done', async () => {
-    const run = await runScript(script, [TEST_URL], { ms: 5000 })
+    const run = await runScript(script, [TEST_URL], { ms: 8000 })
     expect(run.stderr).toBe('')
     expect(run.code).toBe(0)
     expect(JSON.parse(run.stdout)).toEqual({ answer: 42 })

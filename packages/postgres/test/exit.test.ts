@@ -8,7 +8,7 @@ const script = fileURLToPath(new URL('./fixtures/script-without-close.mjs', impo
 describe('a script that never calls closeAll()', () => {
   // pg-pool closes idle clients after idleTimeoutMillis (10 s); until then they held the process.
   it('ends once its query is done, well before the idle clients would time out', async () => {
-    const run = await runScript(script, [TEST_URL], { ms: 5000 })
+    const run = await runScript(script, [TEST_URL], { ms: 8000 })
     expect(run.stderr).toBe('')
     expect(run.code).toBe(0)
     expect(JSON.parse(run.stdout)).toEqual({ answer: 42 })

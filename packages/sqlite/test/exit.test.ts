@@ -9,7 +9,7 @@ const packageDir = fileURLToPath(new URL('..', import.meta.url))
 
 describe('a script with a Redis query cache that never calls closeAll()', () => {
   it('ends once its queries are done', async () => {
-    const run = await runScript(script, [REDIS_URL, randomUUID()], { ms: 5000, cwd: packageDir })
+    const run = await runScript(script, [REDIS_URL, randomUUID()], { ms: 8000, cwd: packageDir })
     expect(run.stderr).toBe('')
     expect(run.code).toBe(0)
     expect(JSON.parse(run.stdout)).toMatchObject({ answer: 42, hits: [false, true] })
