@@ -1,4 +1,5 @@
 export type { CacheOptions, CacheStats } from './cache/query-cache.js'
+export type { CacheStatus } from './cache/status.js'
 export {
   BaseConnection,
   type ConnectionClass,
@@ -23,6 +24,7 @@ export {
   UnknownConnectionTypeError,
 } from './errors.js'
 export { type ConnectionOptions, closeAll, connection } from './factory.js'
+export { type AdapterPackage, adapterPackage, type ConnectionSection, connectionSections } from './inspect.js'
 export {
   type ConfigLayer,
   maskUrlPasswords,
@@ -43,8 +45,8 @@ export {
   type SqlConnectionOptions,
   type StreamOptions,
 } from './sql-connection.js'
-export { type Decode, type FieldInit, TableBuilder, tableFromRows } from './table/builder.js'
 export type { ArrowOptions } from './table/arrow.js'
 export { useArrow } from './table/arrow-module.js'
+export { type Decode, type FieldInit, TableBuilder, tableFromRows } from './table/builder.js'
 export { Column, type Row, RowTable } from './table/table.js'
 export type { Field, LogicalType, Schema } from './table/types.js'

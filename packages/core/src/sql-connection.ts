@@ -2,6 +2,7 @@ import { createHash, randomUUID, scryptSync } from 'node:crypto'
 import type { RetryPolicy } from 'cockatiel'
 import { type CompiledQuery, type Dialect, Kysely } from 'kysely'
 import { type CacheOptions, type CacheStats, QueryCache, validateCacheOptions } from './cache/query-cache.js'
+import { type CacheStatus, cacheStatus } from './cache/status.js'
 import { BaseConnection } from './connection.js'
 import { type Duration, toMilliseconds } from './duration.js'
 import { ConnectionClosedError, ConnectionError, ParameterError, QueryError, SqlconnError } from './errors.js'
@@ -514,6 +515,16 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
     const safe = new Error(this.redact(error instanceof Error ? error.message : String(error)))
     safe.name = error instanceof Error ? error.name : 'Error'
     return safe
+  }
+
+  /**
+   * Where this connection's results are cached, whether that store answers now (a bounded listing
+   * of this connection's keys) and how many entries it holds: what `sqlconn doctor` and
+   * `sqlconn cache stats` print. Never throws for a store that is down; `answers` says so.
+   */
+  async cacheStatus(): Promise<CacheStatus> {
+    const cache = this.#queryCache()
+    return cacheStatus(cache, cache ? cache.prefix(this.identity) : '', (t) => this.redact(t))
   }
 
   /** Hits, misses, store errors and breaker state of this connection's query cache. */

@@ -328,6 +328,12 @@ export class QueryCache {
     return `${this.#namespace}:${identity}:`
   }
 
+  /** The store object and the Redis URL it came from, for `cacheStatus()` (cache/status.ts). @internal */
+  async storeInfo(): Promise<{ store: unknown; url: string | undefined; shared: boolean }> {
+    const { store, shared } = await this.#store()
+    return { store, url: this.#options.url, shared }
+  }
+
   /**
    * The cached table for `key`, or the result of `run` (stored for `ttlMs`). Concurrent misses of
    * one key share one `run`. A store that fails or is slow is reported and bypassed.
