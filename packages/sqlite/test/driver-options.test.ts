@@ -1,4 +1,5 @@
 import path from 'node:path'
+import { connection } from '@sqlconn/core'
 import { describe, expect, it } from 'vitest'
 import { SqliteConnection } from '../src/index.js'
 import { useSandbox } from './helpers.js'
@@ -15,6 +16,13 @@ describe("better-sqlite3's own options", () => {
     } finally {
       await conn.close()
     }
+  })
+
+  it('gives the same instance for the same verbose function, another for another function', async () => {
+    const log = () => {}
+    const first = await connection('sqlite', { filename: 'a.db', verbose: log })
+    expect(await connection('sqlite', { filename: 'a.db', verbose: log })).toBe(first)
+    expect(await connection('sqlite', { filename: 'a.db', verbose: () => {} })).not.toBe(first)
   })
 
   it('still names an unknown option with a suggestion', () => {
