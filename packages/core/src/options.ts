@@ -253,10 +253,16 @@ export function redactError<E>(error: E, secrets: readonly string[]): E {
   else if (cause !== undefined) {
     const shown = inspect(cause, { depth: 4 })
     if (clean(shown) !== shown) {
+      // The copy keeps what code branches on (a driver's code, severity, errno), redacted.
       const copy = new Error(clean(cause instanceof Error ? cause.message : String(cause)))
       copy.name = cause instanceof Error ? cause.name : 'Error'
-      const code = (cause as { code?: unknown }).code
-      if (code !== undefined) Object.assign(copy, { code })
+      if (typeof cause === 'object' && cause !== null) {
+        for (const [k, v] of Object.entries(cause)) {
+          if (typeof v === 'string') Object.assign(copy, { [k]: clean(v) })
+          else if (typeof v === 'number' || typeof v === 'boolean') Object.assign(copy, { [k]: v })
+        }
+      }
+      copy.stack = cause instanceof Error && cause.stack ? clean(cause.stack) : copy.stack
       Object.defineProperty(error, 'cause', { value: copy, configurable: true, writable: true, enumerable: false })
     }
   }

@@ -554,14 +554,15 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
       return options.indexCol ? this.#withIndex(table, options.indexCol) : table
     } catch (err) {
       if (err instanceof RetryBudgetSpent) {
-        throw new QueryError(
-          'CONNECTION_FAILED',
-          this.redact(
+        throw this.#wrap(
+          new QueryError(
+            'CONNECTION_FAILED',
             `Connection "${this.name}" did not answer within ${this.#maxDuration} ms (retry.maxDuration): ` +
               `${err.cause instanceof Error ? err.cause.message : String(err.cause)}\n  SQL: ${compiled.sql}`,
+            compiled.sql,
+            { cause: err.cause },
           ),
           compiled.sql,
-          { cause: err.cause },
         )
       }
       throw this.#wrap(err, compiled.sql, true)
@@ -588,21 +589,20 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
     return table.withMetadata(metadata, [at, ...names.map((_, j) => j).filter((j) => j !== at)])
   }
 
+  /**
+   * The error a user sees for `err`, redacted: the message, and the cause when the driver's own
+   * error would show a secret (a server echoing a URL given as a user or database name).
+   */
   #wrap(err: unknown, sql: string, retried = false): unknown {
-    if (err instanceof SqlconnError) return err
+    if (err instanceof SqlconnError) return this.redactError(err)
     if (err instanceof Error && err.name === 'AbortError') return err
     const message = err instanceof Error ? err.message : String(err)
     const transient = this.#isTransient(err)
     const what = transient
       ? `Connection "${this.name}" failed${retried ? ' after retries' : ''}: ${message}`
       : `Query on connection "${this.name}" failed: ${message}`
-    return new QueryError(
-      transient ? 'CONNECTION_FAILED' : 'QUERY_FAILED',
-      this.redact(`${what}\n  SQL: ${sql}`),
-      sql,
-      {
-        cause: err,
-      },
+    return this.redactError(
+      new QueryError(transient ? 'CONNECTION_FAILED' : 'QUERY_FAILED', `${what}\n  SQL: ${sql}`, sql, { cause: err }),
     )
   }
 

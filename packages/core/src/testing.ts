@@ -414,6 +414,19 @@ export function describeConformance(options: ConformanceOptions): void {
           else process.env.DATABASE_URL = saved
         }
       })
+
+      it('given a URL as the value of any other text option', async () => {
+        const cls = conn.constructor as unknown as ConnectionClass
+        // Options that name where to connect or what to open are left out: a URL there would send
+        // traffic elsewhere or create files. Every other text option gets the URL, one at a time.
+        const where = /host|socket|addr|server|file|path|dir|url|uri|connection|service|ssl|tls/i
+        const names = cls.options.filter((o) => o.type === 'string' && !o.secret && !where.test(o.name))
+        const url = `postgres://acc:${RAW_PASSWORD}@127.0.0.1:1/x`
+        const [target] = await options.targets()
+        let shown = ''
+        for (const o of names) shown += await whatItShows(cls, 'sqlconn_conf_option_url', { ...target, [o.name]: url })
+        expect(shown).not.toContain(RAW_PASSWORD)
+      })
     })
 
     it('config shows exactly what the driver object received', async () => {
