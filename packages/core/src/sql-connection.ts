@@ -411,7 +411,7 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
       if (typeof o.value !== 'string') return false
       if (IN_MEMORY.test(o.value)) return true
       const spec = specs.find((s) => s.name === o.name)
-      return o.value === '' && spec !== undefined && (spec.required !== undefined || spec.group !== undefined)
+      return o.value === '' && spec !== undefined && (Boolean(spec.required) || spec.group !== undefined)
     })
   }
 
