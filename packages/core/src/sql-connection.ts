@@ -1,11 +1,12 @@
 import { createHash, randomUUID, scryptSync } from 'node:crypto'
 import type { RetryPolicy } from 'cockatiel'
-import { type CompiledQuery, type Dialect, Kysely } from 'kysely'
+import type { CompiledQuery, Dialect, Kysely } from 'kysely'
 import { type CacheOptions, type CacheStats, QueryCache, validateCacheOptions } from './cache/query-cache.js'
 import { type CacheStatus, cacheStatus } from './cache/status.js'
 import { BaseConnection } from './connection.js'
 import { type Duration, toMilliseconds } from './duration.js'
 import { ConnectionClosedError, ConnectionError, ParameterError, QueryError, SqlconnError } from './errors.js'
+import { loadKysely } from './kysely.js'
 import { objectId } from './object-id.js'
 import { maskUrlPasswords, secretsIn, urlPasswords } from './options.js'
 import { type CompiledSql, compileNamed, type Placeholder } from './params.js'
@@ -70,9 +71,12 @@ function ipcMessageLength(bytes: Uint8Array, offset: number): number {
   return 8 + metadata
 }
 
-/** A stream's Arrow fields from its first chunk; a column of unknown type (all null so far) is Utf8. */
+/**
+ * A stream's Arrow fields from its first chunk. Every field is nullable: a later batch may hold the
+ * first null (a NOT NULL column on a join's outer side); a column of unknown type so far is Utf8.
+ */
 function streamFields(a: Arrow, fields: readonly Field[], options: ArrowOptions): import('apache-arrow').Field[] {
-  return fields.map((f) => arrowField(a, f.type === 'null' ? { ...f, type: 'utf8', nullable: true } : f, options))
+  return fields.map((f) => arrowField(a, { ...f, type: f.type === 'null' ? 'utf8' : f.type, nullable: true }, options))
 }
 
 /** Options of a SQL connection besides the driver's own. */
@@ -226,7 +230,8 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
   /** Kysely on the same driver object: query building, writes and transactions. It survives resets. */
   get db(): Kysely<DB> {
     if (this.closed) throw new ConnectionClosedError(this.name)
-    this.#db ??= new Kysely<DB>({ dialect: this.createDialect() })
+    // Kysely loads here, on first use: query('text') never imports it (see kysely.ts).
+    this.#db ??= new (loadKysely().Kysely)<DB>({ dialect: this.createDialect() })
     return this.#db
   }
 
@@ -351,7 +356,9 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
             // One batch as a stream is [schema][batch][end]; the schema goes out once.
             const bytes = a.tableToIPC(new a.Table(batch.schema, batch), 'stream')
             const schemaLength = ipcMessageLength(bytes, 0)
-            controller.enqueue(bytes.subarray(schemaSent ? schemaLength : 0, bytes.byteLength - IPC_END_OF_STREAM.length))
+            controller.enqueue(
+              bytes.subarray(schemaSent ? schemaLength : 0, bytes.byteLength - IPC_END_OF_STREAM.length),
+            )
             schemaSent = true
           } catch (err) {
             controller.error(err)

@@ -71,8 +71,11 @@ export function expectArrowMatches(arrow: import('apache-arrow').Table, table: R
   expect(arrow.numRows).toBe(table.numRows)
   expect(arrow.schema.fields.map((f) => f.name)).toEqual(table.schema.fields.map((f) => f.name))
   table.schema.fields.forEach((field, j) => {
-    const mine = table.getChildAt(j)!.toArray().map(ours)
     const type = arrow.schema.fields[j]!.type
+    const values = table.getChildAt(j)!.toArray()
+    // A Bool column may hold the driver's 0/1 (mysql2's TINYINT(1), SQLite's BOOLEAN).
+    const mine =
+      type.typeId === 6 /* Type.Bool */ ? values.map((v) => (v === null ? null : Boolean(Number(v)))) : values.map(ours)
     const read = [...arrow.getChildAt(j)!].map((v, i) => theirs(v, type, mine[i]))
     expect(read, `column ${field.name}`).toEqual(mine)
   })
