@@ -17,6 +17,7 @@ export const BUILTIN_TYPES: Readonly<Record<string, Builtin>> = {
   postgresql: { packageName: '@sqlconn/postgres', driver: 'pg' },
   mysql: { packageName: '@sqlconn/mysql', driver: 'mysql2' },
   mariadb: { packageName: '@sqlconn/mysql', driver: 'mysql2' },
+  duckdb: { packageName: '@sqlconn/duckdb', driver: '@duckdb/node-api' },
 }
 
 const NPM_NAME = /^(@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/

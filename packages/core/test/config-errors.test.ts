@@ -101,7 +101,7 @@ describe('unknown type', () => {
     expect(err).toBeInstanceOf(UnknownConnectionTypeError)
     const message = (err as Error).message
     expect(message).toMatch(/^Unknown connection type "postgress"\. Did you mean "postgres"\?\n/)
-    expect(message).toContain('Built-in types: sqlite, postgres (or postgresql), mysql (or mariadb).')
+    expect(message).toContain('Built-in types: sqlite, postgres (or postgresql), mysql (or mariadb), duckdb.')
     expect(message).toContain('Adapters installed in this project: @sqlconn/sqlite, sqlconn-node-sqlite.')
     expect(message).toMatch(/If "postgress" is an adapter package, install it with: (npm install|\w+ add) postgress$/)
   })

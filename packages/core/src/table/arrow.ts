@@ -2,7 +2,7 @@ import type * as A from 'apache-arrow'
 import { SqlconnError } from '../errors.js'
 import { type Arrow, loadArrow } from './arrow-module.js'
 import { type ColumnData, isNullAt, type Storage, valueAt } from './storage.js'
-import type { Field, LogicalType, Schema } from './types.js'
+import type { Field, LogicalType, Schema, TimeUnit } from './types.js'
 
 /** How a table maps to Arrow. */
 export interface ArrowOptions {
@@ -65,15 +65,47 @@ function arrowType(a: Arrow, field: Field): A.DataType {
     case 'date':
       return new a.DateMillisecond()
     case 'timestamp':
-      return new a.TimestampMillisecond()
     case 'timestamptz':
-      return new a.TimestampMillisecond('UTC')
+      return timestampType(a, field.unit ?? 'ms', field.type === 'timestamptz' ? 'UTC' : undefined)
     case 'decimal':
       return isDecimal128(field) ? new a.Decimal(field.scale ?? 0, field.precision!, 128) : new a.Utf8()
+    case 'list':
+      return field.children?.length === 1 ? new a.List(childField(a, field.children[0]!)) : new a.Utf8()
+    case 'struct':
+      return field.children?.length ? new a.Struct(field.children.map((c) => childField(a, c))) : new a.Utf8()
+    case 'map':
+      if (field.children?.length !== 2) return new a.Utf8()
+      return new a.Map_(
+        new a.Field(
+          'entries',
+          new a.Struct([childField(a, { ...field.children[0]!, nullable: false }), childField(a, field.children[1]!)]),
+          false,
+        ) as never,
+      )
     default:
       // time, interval, json, uuid, list, unknown: text keeps every value exact.
       return new a.Utf8()
   }
+}
+
+function timestampType(a: Arrow, unit: TimeUnit, zone: string | undefined): A.Timestamp {
+  if (unit === 's') return new a.TimestampSecond(zone)
+  if (unit === 'us') return new a.TimestampMicrosecond(zone)
+  if (unit === 'ns') return new a.TimestampNanosecond(zone)
+  return new a.TimestampMillisecond(zone)
+}
+
+/** Arrow's TimeUnit values (SECOND, MILLISECOND, MICROSECOND, NANOSECOND), without importing the enum. */
+const TIME_UNITS = { s: 0, ms: 1, us: 2, ns: 3 } as const
+const MS_TO_UNIT = [0n, 1n, 1000n, 1000000n] as const
+
+/**
+ * The Arrow field of a nested column's child. Values inside lists, structs and maps are converted
+ * one by one, so a decimal there stays exact as text rather than Decimal128.
+ */
+function childField(a: Arrow, field: Field): A.Field {
+  const type = field.type === 'decimal' ? new a.Utf8() : arrowType(a, field)
+  return new a.Field(field.name, type, field.nullable)
 }
 
 function isDecimal128(field: Field): boolean {
@@ -168,12 +200,35 @@ function fastData(a: Arrow, type: A.DataType, col: ColumnData): A.Data | undefin
     for (let i = 0; i < length; i++) if (v[i]) bits[i >> 3]! |= 1 << (i & 7)
     return a.makeData({ type, ...base, data: bits })
   }
+  if (a.DataType.isTimestamp(type) && type.unit !== TIME_UNITS.ms) return timestampData(a, type, col)
   if (a.DataType.isInt(type) || a.DataType.isFloat(type) || a.DataType.isDate(type) || a.DataType.isTimestamp(type)) {
     const Out = (type as A.Int).ArrayType as unknown as new (n: number) => TypedOut
     const values = numbers(s, length, new Out(length), !a.DataType.isFloat(type))
     return values ? a.makeData({ type: type as A.Int, ...base, data: values as never }) : undefined
   }
   return undefined
+}
+
+/**
+ * Timestamps in seconds, microseconds or nanoseconds from Dates (milliseconds): scaled in BigInt, so
+ * a nanosecond value is exact. Undefined when a value is not a whole number of the unit.
+ */
+function timestampData(a: Arrow, type: A.Timestamp, col: ColumnData): A.Data | undefined {
+  const s = col.storage
+  if (s.kind !== 'date' && s.kind !== 'f64') return undefined
+  const length = col.length
+  const out = new BigInt64Array(length)
+  const v = s.values
+  const factor = MS_TO_UNIT[type.unit]
+  for (let i = 0; i < length; i++) {
+    const ms = v[i]!
+    if (!Number.isInteger(ms)) return undefined
+    if (type.unit === TIME_UNITS.s) {
+      if (ms % 1000 !== 0) return undefined
+      out[i] = BigInt(ms / 1000)
+    } else out[i] = BigInt(ms) * factor
+  }
+  return a.makeData({ type, length, nullCount: col.nullCount, nullBitmap: validity(col), data: out })
 }
 
 type TypedOut =
@@ -262,6 +317,9 @@ const NUMERIC_TEXT = /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i
 const INTEGER_TEXT = /^-?\d+$/
 
 function converter(a: Arrow, type: A.DataType): ((v: unknown) => unknown) | undefined {
+  if (a.DataType.isList(type) || a.DataType.isStruct(type) || a.DataType.isMap(type)) {
+    return (v) => nestedValue(a, type, v)
+  }
   if (a.DataType.isInt(type) && type.bitWidth === 64) {
     const [min, max] = type.isSigned ? [INT64_MIN, INT64_MAX] : [0n, UINT64_MAX]
     return (v) => {
@@ -301,6 +359,59 @@ function converter(a: Arrow, type: A.DataType): ((v: unknown) => unknown) | unde
   }
   if (a.DataType.isBinary(type)) return (v) => (v instanceof Uint8Array ? v : undefined)
   return undefined
+}
+
+/**
+ * A value inside a nested column in the shape apache-arrow's builders take: arrays for lists, objects
+ * by field name for structs, a Map for maps (@duckdb/node-api gives `{ key, value }` entries), epoch
+ * milliseconds for timestamps, text for the types Arrow keeps as Utf8. Undefined when it does not fit.
+ */
+function nestedValue(a: Arrow, type: A.DataType, v: unknown): unknown {
+  if (v === null || v === undefined) return null
+  if (a.DataType.isList(type)) {
+    if (!Array.isArray(v)) return undefined
+    const child = type.children[0]!.type
+    const out = new Array<unknown>(v.length)
+    for (let i = 0; i < v.length; i++) {
+      const x = nestedValue(a, child, v[i])
+      if (x === undefined) return undefined
+      out[i] = x
+    }
+    return out
+  }
+  if (a.DataType.isStruct(type)) {
+    if (typeof v !== 'object' || Array.isArray(v)) return undefined
+    const out: Record<string, unknown> = {}
+    for (const f of type.children) {
+      const x = nestedValue(a, f.type, (v as Record<string, unknown>)[f.name])
+      if (x === undefined) return undefined
+      out[f.name] = x
+    }
+    return out
+  }
+  if (a.DataType.isMap(type)) {
+    const [k, val] = type.children[0]!.type.children as A.Field[]
+    const entries: unknown[] =
+      v instanceof Map
+        ? [...v].map(([key, value]) => ({ key, value }))
+        : Array.isArray(v)
+          ? v
+          : typeof v === 'object'
+            ? Object.entries(v).map(([key, value]) => ({ key, value }))
+            : []
+    const out = new Map<unknown, unknown>()
+    for (const e of entries) {
+      if (e === null || typeof e !== 'object') return undefined
+      const key = nestedValue(a, k!.type, (e as { key?: unknown }).key)
+      const value = nestedValue(a, val!.type, (e as { value?: unknown }).value)
+      if (key === undefined || key === null || value === undefined) return undefined
+      out.set(key, value)
+    }
+    return out
+  }
+  if (a.DataType.isUtf8(type)) return toText(v, false)
+  const convert = converter(a, type)
+  return convert ? convert(v) : undefined
 }
 
 const ISO_NO_ZONE = /^\d{4}-\d\d-\d\d[ T]\d\d:\d\d(:\d\d(\.\d+)?)?$/

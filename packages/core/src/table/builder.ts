@@ -1,7 +1,7 @@
 import type { ColumnData, Storage } from './storage.js'
 import { valueAt } from './storage.js'
 import { RowTable } from './table.js'
-import type { Field, LogicalType } from './types.js'
+import type { Field, LogicalType, TimeUnit } from './types.js'
 
 /** What an adapter knows about a column before reading it. */
 export interface FieldInit {
@@ -15,6 +15,10 @@ export interface FieldInit {
   precision?: number
   /** See `precision`. */
   scale?: number
+  /** For `timestamp`/`timestamptz` columns: the unit the database keeps them in (Arrow's Timestamp unit). */
+  unit?: TimeUnit
+  /** For `list` (one element field), `struct` (its fields) and `map` (key and value fields) columns. */
+  children?: FieldInit[]
   /**
    * How the appended values relate to what a user reads, so costly values are built on read:
    * - `'json'`: JSON text, kept as text and parsed when read (the driver's parsed value, lazily);
@@ -302,6 +306,14 @@ export class TableBuilder {
     this.#columns = fields.map((f) => new ColumnBuilder(capacity, f.decode))
   }
 
+  /**
+   * The builder of column `j`, for adapters whose driver hands out whole columns (DuckDB's data
+   * chunks): append to every column the same number of values, nulls included.
+   */
+  column(j: number): ColumnBuilder {
+    return this.#columns[j]!
+  }
+
   /** Rows appended so far. */
   get numRows(): number {
     return this.#columns[0]?.length ?? this.#rowsWithoutColumns
@@ -324,17 +336,18 @@ export class TableBuilder {
   /** The finished, immutable table. */
   finish(): RowTable {
     const data = this.#columns.map((c) => c.finish())
-    const fields: Field[] = this.#fields.map((f, j) => {
-      const field: Field = {
-        name: f.name,
-        type: f.type ?? inferType(data[j]!),
-        nullable: f.nullable ?? true,
-        dbType: f.dbType,
-      }
-      return f.precision === undefined ? field : { ...field, precision: f.precision, scale: f.scale ?? 0 }
-    })
+    const fields: Field[] = this.#fields.map((f, j) => toField(f, f.type ?? inferType(data[j]!)))
     return RowTable.fromColumnData(fields, data)
   }
+}
+
+/** A finished field; the optional parts (precision, unit, children) only when given, so schemas compare equal. */
+function toField(f: FieldInit, type: LogicalType): Field {
+  let field: Field = { name: f.name, type, nullable: f.nullable ?? true, dbType: f.dbType }
+  if (f.precision !== undefined) field = { ...field, precision: f.precision, scale: f.scale ?? 0 }
+  if (f.unit !== undefined) field = { ...field, unit: f.unit }
+  if (f.children !== undefined) field = { ...field, children: f.children.map((c) => toField(c, c.type ?? 'unknown')) }
+  return field
 }
 
 function inferType(data: ColumnData): LogicalType {

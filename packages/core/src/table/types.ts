@@ -26,7 +26,12 @@ export type LogicalType =
   | 'json'
   | 'uuid'
   | 'list'
+  | 'struct'
+  | 'map'
   | 'unknown'
+
+/** The unit a timestamp is stored in by the database (DuckDB's TIMESTAMP_S, _MS, TIMESTAMP, _NS). */
+export type TimeUnit = 's' | 'ms' | 'us' | 'ns'
 
 /** One column's description: `dbType` is the database's own type name (`INTEGER`, `int8`, `DECIMAL(10,2)`). */
 export interface Field {
@@ -38,6 +43,13 @@ export interface Field {
   readonly precision?: number
   /** For `decimal` columns with a declared precision: digits after the point. */
   readonly scale?: number
+  /** For `timestamp`/`timestamptz` columns the database keeps in a known unit: exported to Arrow as Timestamp(unit). */
+  readonly unit?: TimeUnit
+  /**
+   * For nested columns: a `list`'s one element field, a `struct`'s fields in order, a `map`'s key and
+   * value fields. Exported to Arrow as List, Struct and Map.
+   */
+  readonly children?: readonly Field[]
 }
 
 /** The columns of a table, in order, as apache-arrow's `Schema`. */

@@ -1,0 +1,202 @@
+import {
+  arrayFromArrayValue,
+  arrayFromListValue,
+  bigintFromBigIntValue,
+  booleanFromValue,
+  bytesFromBlobValue,
+  bytesFromGeometryValue,
+  createDuckDBValueConverter,
+  type DuckDBDataChunk,
+  type DuckDBType,
+  DuckDBTypeId,
+  type DuckDBValueConverter,
+  dateFromDateValue,
+  dateFromTimestampMillisecondsValue,
+  dateFromTimestampNanosecondsValue,
+  dateFromTimestampSecondsValue,
+  dateFromTimestampTZValue,
+  dateFromTimestampValue,
+  fromVariantValue,
+  nullConverter,
+  numberFromValue,
+  objectArrayFromMapValue,
+  objectFromIntervalValue,
+  objectFromStructValue,
+  objectFromUnionValue,
+  stringFromValue,
+  unsupportedConverter,
+} from '@duckdb/node-api'
+import type { FieldInit, LogicalType, TableBuilder } from '@sqlconn/core'
+
+/**
+ * How sqlconn turns DuckDB values into JS: @duckdb/node-api's own JS conversion
+ * (`getColumnsJS()`/`getRowObjectsJS()`: numbers, bigints, strings, Dates, Uint8Arrays, arrays and
+ * objects) except where it would lose information or give a bare number nobody can read:
+ * - DECIMAL is its exact text (`'2.50'`, as its JSON conversion and pg's numeric), not a double;
+ * - TIME, TIME_NS and TIME WITH TIME ZONE are their text (`'10:00:00'`), not microseconds;
+ * - BIT is its text of 0s and 1s.
+ * Timestamps are Dates (milliseconds); the field's `unit` says what DuckDB keeps (us, ns, ...).
+ */
+export const duckdbValue: DuckDBValueConverter<unknown> = createDuckDBValueConverter<unknown>({
+  [DuckDBTypeId.INVALID]: unsupportedConverter,
+  [DuckDBTypeId.BOOLEAN]: booleanFromValue,
+  [DuckDBTypeId.TINYINT]: numberFromValue,
+  [DuckDBTypeId.SMALLINT]: numberFromValue,
+  [DuckDBTypeId.INTEGER]: numberFromValue,
+  [DuckDBTypeId.BIGINT]: bigintFromBigIntValue,
+  [DuckDBTypeId.UTINYINT]: numberFromValue,
+  [DuckDBTypeId.USMALLINT]: numberFromValue,
+  [DuckDBTypeId.UINTEGER]: numberFromValue,
+  [DuckDBTypeId.UBIGINT]: bigintFromBigIntValue,
+  [DuckDBTypeId.FLOAT]: numberFromValue,
+  [DuckDBTypeId.DOUBLE]: numberFromValue,
+  [DuckDBTypeId.TIMESTAMP]: dateFromTimestampValue,
+  [DuckDBTypeId.DATE]: dateFromDateValue,
+  [DuckDBTypeId.TIME]: stringFromValue,
+  [DuckDBTypeId.INTERVAL]: objectFromIntervalValue,
+  [DuckDBTypeId.HUGEINT]: bigintFromBigIntValue,
+  [DuckDBTypeId.UHUGEINT]: bigintFromBigIntValue,
+  [DuckDBTypeId.VARCHAR]: stringFromValue,
+  [DuckDBTypeId.BLOB]: bytesFromBlobValue,
+  [DuckDBTypeId.DECIMAL]: stringFromValue,
+  [DuckDBTypeId.TIMESTAMP_S]: dateFromTimestampSecondsValue,
+  [DuckDBTypeId.TIMESTAMP_MS]: dateFromTimestampMillisecondsValue,
+  [DuckDBTypeId.TIMESTAMP_NS]: dateFromTimestampNanosecondsValue,
+  [DuckDBTypeId.ENUM]: stringFromValue,
+  [DuckDBTypeId.LIST]: arrayFromListValue,
+  [DuckDBTypeId.STRUCT]: objectFromStructValue,
+  [DuckDBTypeId.MAP]: objectArrayFromMapValue,
+  [DuckDBTypeId.ARRAY]: arrayFromArrayValue,
+  [DuckDBTypeId.UUID]: stringFromValue,
+  [DuckDBTypeId.UNION]: objectFromUnionValue,
+  [DuckDBTypeId.BIT]: stringFromValue,
+  [DuckDBTypeId.TIME_TZ]: stringFromValue,
+  [DuckDBTypeId.TIMESTAMP_TZ]: dateFromTimestampTZValue,
+  [DuckDBTypeId.ANY]: unsupportedConverter,
+  [DuckDBTypeId.BIGNUM]: bigintFromBigIntValue,
+  [DuckDBTypeId.SQLNULL]: nullConverter,
+  [DuckDBTypeId.STRING_LITERAL]: unsupportedConverter,
+  [DuckDBTypeId.INTEGER_LITERAL]: unsupportedConverter,
+  [DuckDBTypeId.TIME_NS]: stringFromValue,
+  [DuckDBTypeId.GEOMETRY]: bytesFromGeometryValue,
+  [DuckDBTypeId.VARIANT]: fromVariantValue,
+})
+
+/** Logical types of DuckDB's types that map one to one. */
+const SIMPLE: Partial<Record<DuckDBTypeId, LogicalType>> = {
+  [DuckDBTypeId.BOOLEAN]: 'bool',
+  [DuckDBTypeId.TINYINT]: 'int8',
+  [DuckDBTypeId.SMALLINT]: 'int16',
+  [DuckDBTypeId.INTEGER]: 'int32',
+  [DuckDBTypeId.BIGINT]: 'int64',
+  [DuckDBTypeId.UTINYINT]: 'uint8',
+  [DuckDBTypeId.USMALLINT]: 'uint16',
+  [DuckDBTypeId.UINTEGER]: 'uint32',
+  [DuckDBTypeId.UBIGINT]: 'uint64',
+  [DuckDBTypeId.FLOAT]: 'float32',
+  [DuckDBTypeId.DOUBLE]: 'float64',
+  [DuckDBTypeId.DATE]: 'date',
+  [DuckDBTypeId.TIME]: 'time',
+  [DuckDBTypeId.TIME_TZ]: 'time',
+  [DuckDBTypeId.TIME_NS]: 'time',
+  [DuckDBTypeId.INTERVAL]: 'interval',
+  [DuckDBTypeId.VARCHAR]: 'utf8',
+  [DuckDBTypeId.ENUM]: 'utf8',
+  [DuckDBTypeId.BIT]: 'utf8',
+  [DuckDBTypeId.BLOB]: 'binary',
+  [DuckDBTypeId.GEOMETRY]: 'binary',
+  [DuckDBTypeId.UUID]: 'uuid',
+  [DuckDBTypeId.SQLNULL]: 'null',
+}
+
+/** DuckDB's HUGEINT and UHUGEINT have no Arrow integer type: DuckDB's own Arrow export makes them Decimal128(38, 0). */
+const WIDE_INTEGERS = new Set<DuckDBTypeId>([DuckDBTypeId.HUGEINT, DuckDBTypeId.UHUGEINT])
+
+/**
+ * The field for a DuckDB column type: its logical type, DuckDB's type name as `dbType`, a
+ * decimal's width and scale, a timestamp's unit, and the children of LIST, ARRAY, STRUCT and MAP.
+ */
+export function fieldFor(name: string, type: DuckDBType): FieldInit {
+  const dbType = type.alias ?? type.toString()
+  const base = { name, dbType }
+  if (type.alias?.toUpperCase() === 'JSON' && type.typeId === DuckDBTypeId.VARCHAR) return { ...base, type: 'json' }
+  switch (type.typeId) {
+    case DuckDBTypeId.DECIMAL:
+      return { ...base, type: 'decimal', precision: type.width, scale: type.scale }
+    case DuckDBTypeId.TIMESTAMP:
+      return { ...base, type: 'timestamp', unit: 'us' }
+    case DuckDBTypeId.TIMESTAMP_S:
+      return { ...base, type: 'timestamp', unit: 's' }
+    case DuckDBTypeId.TIMESTAMP_MS:
+      return { ...base, type: 'timestamp', unit: 'ms' }
+    case DuckDBTypeId.TIMESTAMP_NS:
+      return { ...base, type: 'timestamp', unit: 'ns' }
+    case DuckDBTypeId.TIMESTAMP_TZ:
+      return { ...base, type: 'timestamptz', unit: 'us' }
+    case DuckDBTypeId.LIST:
+    case DuckDBTypeId.ARRAY:
+      return { ...base, type: 'list', children: [fieldFor('item', type.valueType)] }
+    case DuckDBTypeId.STRUCT:
+      return { ...base, type: 'struct', children: type.entryNames.map((n, i) => fieldFor(n, type.entryTypes[i]!)) }
+    case DuckDBTypeId.MAP:
+      return { ...base, type: 'map', children: [fieldFor('key', type.keyType), fieldFor('value', type.valueType)] }
+    case DuckDBTypeId.BIGNUM:
+      return { ...base, type: 'decimal' }
+    default:
+      if (WIDE_INTEGERS.has(type.typeId)) return { ...base, type: 'decimal', precision: 38, scale: 0 }
+      return { ...base, type: SIMPLE[type.typeId] ?? 'unknown' }
+  }
+}
+
+/** The fields of a result's columns. */
+export function fieldsFor(names: readonly string[], types: readonly DuckDBType[]): FieldInit[] {
+  return names.map((n, j) => fieldFor(n, types[j]!))
+}
+
+/**
+ * Types whose vector items already are the JS values sqlconn gives (numbers, bigints, booleans,
+ * strings): read with `getItem`, no converter call.
+ */
+const DIRECT = new Set<DuckDBTypeId>([
+  DuckDBTypeId.BOOLEAN,
+  DuckDBTypeId.TINYINT,
+  DuckDBTypeId.SMALLINT,
+  DuckDBTypeId.INTEGER,
+  DuckDBTypeId.BIGINT,
+  DuckDBTypeId.UTINYINT,
+  DuckDBTypeId.USMALLINT,
+  DuckDBTypeId.UINTEGER,
+  DuckDBTypeId.UBIGINT,
+  DuckDBTypeId.FLOAT,
+  DuckDBTypeId.DOUBLE,
+  DuckDBTypeId.HUGEINT,
+  DuckDBTypeId.UHUGEINT,
+  DuckDBTypeId.VARCHAR,
+  DuckDBTypeId.ENUM,
+])
+
+/**
+ * Appends rows `from` (inclusive) to `to` (exclusive) of a data chunk to the table, column by
+ * column: each column's vector is read once, its values straight into that column's builder.
+ */
+export function appendChunk(
+  builder: TableBuilder,
+  chunk: DuckDBDataChunk,
+  types: readonly DuckDBType[],
+  from = 0,
+  to = chunk.rowCount,
+): void {
+  for (let j = 0; j < types.length; j++) {
+    const column = builder.column(j)
+    const vector = chunk.getColumnVector(j)
+    const type = types[j]!
+    if (DIRECT.has(type.typeId)) {
+      for (let i = from; i < to; i++) column.append(vector.getItem(i))
+    } else {
+      for (let i = from; i < to; i++) {
+        const item = vector.getItem(i)
+        column.append(item === null ? null : duckdbValue(item, type, duckdbValue))
+      }
+    }
+  }
+}
