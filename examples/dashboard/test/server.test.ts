@@ -78,7 +78,8 @@ describe('first start', () => {
       await closeAll()
       rmSync(dir, { recursive: true, force: true })
     }
-  })
+    // The seed takes a few seconds alone; the browser test may share the two cores meanwhile.
+  }, 90_000)
 })
 
 describe('node src/main.ts', () => {
