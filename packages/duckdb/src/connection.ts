@@ -67,7 +67,8 @@ export class DuckDBConnection<DB = any> extends SqlConnection<DuckDBPool, DB> {
     const given = config.get<string>('path')
     const pathSource = config.source('path')
     let entry: ResolvedOption
-    if (url !== undefined && (pathSource === 'default' || pathSource === config.source('url'))) {
+    // `path` has a default: a url from any source beats it, and a url beats a path from the same source.
+    if (url !== undefined && (given === undefined || pathSource === 'default' || pathSource === config.source('url'))) {
       entry = { name: 'path', value: pathFromUrl(url), source: `${config.source('url')} (url)`, secret: false }
     } else {
       entry = { name: 'path', value: absolutePath(given ?? ':memory:'), source: pathSource ?? 'default', secret: false }

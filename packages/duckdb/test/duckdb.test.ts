@@ -1,0 +1,418 @@
+import { existsSync, mkdirSync } from 'node:fs'
+import path from 'node:path'
+import { DuckDBInstance } from '@duckdb/node-api'
+import { ConfigError, connection, QueryError } from '@sqlconn/core'
+import { expectArrowRoundTrip } from '@sqlconn/core/testing'
+import { sql } from 'kysely'
+import { describe, expect, it } from 'vitest'
+import { DuckDBConnection, DuckDBLockError, pathFromUrl } from '../src/index.js'
+import { lockInAnotherProcess, useSandbox } from './helpers.js'
+
+const REDIS_URL = process.env.SQLCONN_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
+
+/** One row of every DuckDB type the adapter maps, and a row of nulls. */
+const EVERY_TYPE = `
+  select * from (values
+    (1::TINYINT, 2::SMALLINT, 3::INTEGER, 4::BIGINT,
+     170141183460469231731687303715884105727::HUGEINT, 340282366920938463463374607431768211455::UHUGEINT,
+     5::UTINYINT, 6::USMALLINT, 7::UINTEGER, 18446744073709551615::UBIGINT,
+     12.50::DECIMAL(10,2), 1234567890123456789012345678.1234567890::DECIMAL(38,10), 1.5::DOUBLE, 2.5::FLOAT,
+     'hé'::VARCHAR, '\\xAA\\xBB'::BLOB, true, DATE '2024-03-05', TIME '10:11:12.345678',
+     TIMESTAMP '2024-03-05 06:07:08.123456', TIMESTAMP_S '2024-03-05 06:07:08', TIMESTAMP_MS '2024-03-05 06:07:08.123',
+     TIMESTAMP_NS '2024-03-05 06:07:08.123456789', TIMESTAMPTZ '2024-03-05 06:07:08.123456+00',
+     INTERVAL '1 month 2 days 3 seconds', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::UUID, 'b'::ENUM('a', 'b'),
+     [1, 2, NULL], {'a': 1, 'b': 'x'}, MAP {'k': 1.5}, '{"a":[1,2]}'::JSON),
+    (NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+     NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)
+  ) t(i8, i16, i32, i64, h, uh, u8, u16, u32, u64, d, d38, f64, f32, s, b, bo, dt, t, ts, ts_s, ts_ms, ts_ns, tstz,
+      iv, u, e, l, st, m, j)`
+
+const AT_MS = Date.parse('2024-03-05T06:07:08.123Z')
+
+describe('DuckDB types through query()', () => {
+  useSandbox()
+
+  it('gives each column its logical type, DuckDB type name, decimal precision and timestamp unit', async () => {
+    const conn = new DuckDBConnection('types')
+    const t = await conn.query(EVERY_TYPE, { cache: false })
+    const shape = Object.fromEntries(
+      t.schema.fields.map((f) => [
+        f.name,
+        [f.type, f.dbType, f.precision, f.scale, f.unit].filter((x) => x !== undefined),
+      ]),
+    )
+    expect(shape).toEqual({
+      i8: ['int8', 'TINYINT'],
+      i16: ['int16', 'SMALLINT'],
+      i32: ['int32', 'INTEGER'],
+      i64: ['int64', 'BIGINT'],
+      h: ['decimal', 'HUGEINT', 38, 0],
+      uh: ['decimal', 'UHUGEINT', 38, 0],
+      u8: ['uint8', 'UTINYINT'],
+      u16: ['uint16', 'USMALLINT'],
+      u32: ['uint32', 'UINTEGER'],
+      u64: ['uint64', 'UBIGINT'],
+      d: ['decimal', 'DECIMAL(10,2)', 10, 2],
+      d38: ['decimal', 'DECIMAL(38,10)', 38, 10],
+      f64: ['float64', 'DOUBLE'],
+      f32: ['float32', 'FLOAT'],
+      s: ['utf8', 'VARCHAR'],
+      b: ['binary', 'BLOB'],
+      bo: ['bool', 'BOOLEAN'],
+      dt: ['date', 'DATE'],
+      t: ['time', 'TIME'],
+      ts: ['timestamp', 'TIMESTAMP', 'us'],
+      ts_s: ['timestamp', 'TIMESTAMP_S', 's'],
+      ts_ms: ['timestamp', 'TIMESTAMP_MS', 'ms'],
+      ts_ns: ['timestamp', 'TIMESTAMP_NS', 'ns'],
+      tstz: ['timestamptz', 'TIMESTAMP WITH TIME ZONE', 'us'],
+      iv: ['interval', 'INTERVAL'],
+      u: ['uuid', 'UUID'],
+      e: ['utf8', "ENUM('a', 'b')"],
+      l: ['list', 'INTEGER[]'],
+      st: ['struct', 'STRUCT("a" INTEGER, "b" VARCHAR)'],
+      m: ['map', 'MAP(VARCHAR, DECIMAL(2,1))'],
+      j: ['json', 'JSON'],
+    })
+    expect(t.schema.fields.find((f) => f.name === 'st')!.children!.map((c) => [c.name, c.type])).toEqual([
+      ['a', 'int32'],
+      ['b', 'utf8'],
+    ])
+    await conn.close()
+  })
+
+  it("reads @duckdb/node-api's JS values, with decimals and times as exact text", async () => {
+    const conn = new DuckDBConnection('types')
+    const t = await conn.query(EVERY_TYPE, { cache: false })
+    expect(t.get(0)).toEqual({
+      i8: 1,
+      i16: 2,
+      i32: 3,
+      i64: 4n,
+      h: 170141183460469231731687303715884105727n,
+      uh: 340282366920938463463374607431768211455n,
+      u8: 5,
+      u16: 6,
+      u32: 7,
+      u64: 18446744073709551615n,
+      d: '12.50',
+      d38: '1234567890123456789012345678.1234567890',
+      f64: 1.5,
+      f32: 2.5,
+      s: 'hé',
+      b: Buffer.from([0xaa, 0xbb]),
+      bo: true,
+      dt: new Date('2024-03-05T00:00:00Z'),
+      t: '10:11:12.345678',
+      ts: new Date(AT_MS),
+      ts_s: new Date(AT_MS - 123),
+      ts_ms: new Date(AT_MS),
+      ts_ns: new Date(AT_MS),
+      tstz: new Date(AT_MS),
+      iv: { months: 1, days: 2, micros: 3_000_000n },
+      u: 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11',
+      e: 'b',
+      l: [1, 2, null],
+      st: { a: 1, b: 'x' },
+      m: [{ key: 'k', value: '1.5' }],
+      j: '{"a":[1,2]}',
+    })
+    expect(Object.values(t.get(1)!).every((v) => v === null)).toBe(true)
+    await conn.close()
+  })
+
+  it('maps every type to its Arrow type, through toArrow(), IPC bytes and streamArrow()', async () => {
+    const conn = new DuckDBConnection('types')
+    // Columns whose values Arrow holds as numbers or text, compared value for value by the suite.
+    await expectArrowRoundTrip(
+      conn,
+      `select i8, i16, i32, i64, u8, u16, u32, u64, d, d38, f64, f32, s, b, bo, dt, t, ts, ts_s, ts_ms, ts_ns, tstz, iv, u, e, j from (${EVERY_TYPE})`,
+      {
+        i8: 'Int8',
+        i16: 'Int16',
+        i32: 'Int32',
+        i64: 'Int64',
+        u8: 'Uint8',
+        u16: 'Uint16',
+        u32: 'Uint32',
+        u64: 'Uint64',
+        d: 'Decimal[10e+2]',
+        d38: 'Decimal[38e+10]',
+        f64: 'Float64',
+        f32: 'Float32',
+        s: 'Utf8',
+        b: 'Binary',
+        bo: 'Bool',
+        dt: 'Date64<MILLISECOND>',
+        t: 'Utf8',
+        ts: 'Timestamp<MICROSECOND>',
+        ts_s: 'Timestamp<SECOND>',
+        ts_ms: 'Timestamp<MILLISECOND>',
+        ts_ns: 'Timestamp<NANOSECOND>',
+        tstz: 'Timestamp<MICROSECOND, UTC>',
+        iv: 'Utf8',
+        u: 'Utf8',
+        e: 'Utf8',
+        j: 'Utf8',
+      },
+    )
+    await conn.close()
+  })
+
+  it('exports HUGEINT as Decimal128(38, 0) as DuckDB does, and LIST, STRUCT and MAP as nested Arrow types', async () => {
+    const conn = new DuckDBConnection('types')
+    const t = await conn.query(
+      `select 123456789012345678901234567890::HUGEINT h, [1, 2, NULL] l, {'a': 1, 'b': 'x'} st, MAP {'k': 1.5} m`,
+      { cache: false },
+    )
+    const a = t.toArrow()
+    expect(a.schema.fields.map((f) => String(f.type))).toEqual([
+      'Decimal[38e0]',
+      'List<Int32>',
+      'Struct<{a:Int32, b:Utf8}>',
+      'Map<{key:Utf8, value:Utf8}>',
+    ])
+    expect([...a.getChild('l')!.get(0)!]).toEqual([1, 2, null])
+    expect(a.getChild('st')!.get(0)!.toJSON()).toEqual({ a: 1, b: 'x' })
+    expect(a.getChild('m')!.get(0)!.toJSON()).toEqual({ k: '1.5' })
+    await conn.close()
+  })
+
+  it('gives back every type identical from the memory cache and from Redis', async () => {
+    const memory = new DuckDBConnection('types')
+    const redis = new DuckDBConnection('types', {
+      cache: { url: REDIS_URL, namespace: `sqlconn-duckdb-${process.pid}-${Date.now()}` },
+    })
+    for (const conn of [memory, redis]) {
+      const fresh = await conn.query(EVERY_TYPE, { ttl: 60 })
+      const cached = await conn.query(EVERY_TYPE, { ttl: 60 })
+      expect(cached.schema).toEqual(fresh.schema)
+      expect(cached.toArray()).toEqual(fresh.toArray())
+      await conn.close()
+    }
+  })
+
+  it('streams a result in chunks across DuckDB data chunks, with the same schema in each', async () => {
+    const conn = new DuckDBConnection('stream')
+    const sizes: number[] = []
+    let sum = 0n
+    for await (const chunk of conn.stream('select range as n, range::DECIMAL(10,2) as d from range(5000)', {
+      chunkSize: 1500,
+    })) {
+      sizes.push(chunk.numRows)
+      expect(chunk.schema.fields.map((f) => [f.type, f.precision])).toEqual([
+        ['int64', undefined],
+        ['decimal', 10],
+      ])
+      for (const n of chunk.getChild('n')!) sum += n as bigint
+    }
+    expect(sizes).toEqual([1500, 1500, 1500, 500])
+    expect(sum).toBe(12497500n)
+    await conn.close()
+  })
+})
+
+describe('options, URLs and precedence', () => {
+  const box = useSandbox()
+
+  it('reads duckdb:///relative, duckdb://// absolute and duckdb:///:memory: URLs', () => {
+    expect(pathFromUrl('duckdb:///data/app.duckdb', '/srv')).toBe('/srv/data/app.duckdb')
+    expect(pathFromUrl('duckdb:////var/app.duckdb')).toBe('/var/app.duckdb')
+    expect(pathFromUrl('duckdb:///:memory:')).toBe(':memory:')
+    expect(pathFromUrl('duckdb://')).toBe(':memory:')
+  })
+
+  it('opens :memory: by default, and a relative path in the working directory', async () => {
+    const memory = new DuckDBConnection('m')
+    expect(memory.config.get('path')).toBe(':memory:')
+    const file = new DuckDBConnection('f', { path: 'local.duckdb' })
+    await file.query('create table t (x integer)', { cache: false })
+    expect(file.config.get('path')).toBe(path.join(box.dir(), 'project', 'local.duckdb'))
+    expect(existsSync(path.join(box.dir(), 'project', 'local.duckdb'))).toBe(true)
+    await Promise.all([memory.close(), file.close()])
+  })
+
+  it('refuses MotherDuck databases, saying they are out of scope', () => {
+    expect(() => new DuckDBConnection('md', { path: 'md:my_db' }).config).toThrow(/MotherDuck.*out of its scope/)
+    expect(() => new DuckDBConnection('md', { url: 'duckdb:///md:my_db' }).config).toThrow(ConfigError)
+  })
+
+  it('passes DuckDB settings, as DuckDB names them, to DuckDBInstance.create', async () => {
+    const conn = new DuckDBConnection('settings', { threads: 2, memory_limit: '512MB', default_order: 'DESC' })
+    const t = await conn.query(
+      `select current_setting('threads') as threads, current_setting('memory_limit') as memory_limit,
+              current_setting('default_order') as default_order`,
+      { cache: false },
+    )
+    expect(t.get(0)).toEqual({ threads: 2n, memory_limit: '488.2 MiB', default_order: 'DESC' })
+    expect(conn.raw.options).toEqual({ threads: '2', memory_limit: '512MB', default_order: 'DESC' })
+    await conn.close()
+  })
+
+  it('suggests the DuckDB setting meant by a misspelled option', () => {
+    expect(() => new DuckDBConnection('typo', { memory_limt: '1GB' }).config).toThrow(/memory_limit/)
+  })
+
+  it('takes code over secrets over DATABASE_URL, and shows where each value came from', async () => {
+    box.write('project/.sqlconn/secrets.toml', '[connections.shop]\ntype = "duckdb"\npath = "from-secrets.duckdb"\n')
+    process.env.DATABASE_URL = 'duckdb:///from-env.duckdb'
+    const fromSecrets = await connection('shop')
+    expect(fromSecrets.config.get('path')).toBe(path.join(box.dir(), 'project', 'from-secrets.duckdb'))
+    expect(fromSecrets.config.source('path')).toMatch(/secrets/)
+    const fromCode = await connection('shop', { path: 'from-code.duckdb' })
+    expect(fromCode.config.get('path')).toBe(path.join(box.dir(), 'project', 'from-code.duckdb'))
+    expect(fromCode.config.source('path')).toBe('kwargs')
+    const fromEnv = await connection('env', { type: 'duckdb' })
+    expect(fromEnv.config.get('path')).toBe(path.join(box.dir(), 'project', 'from-env.duckdb'))
+    expect(fromEnv.config.source('path')).toBe('env DATABASE_URL (url)')
+  })
+
+  it('ignores a DATABASE_URL of another database', async () => {
+    process.env.DATABASE_URL = 'postgres://u@127.0.0.1/db'
+    const conn = await connection('other', { type: 'duckdb' })
+    expect(conn.config.get('path')).toBe(':memory:')
+  })
+})
+
+describe('files, concurrency and Kysely', () => {
+  useSandbox()
+
+  it('queries a Parquet file and a CSV file written with COPY, in place', async () => {
+    const conn = new DuckDBConnection('files')
+    mkdirSync('data')
+    await conn.query(
+      `copy (select range as id, 'item ' || range as name, (range * 1.25)::DECIMAL(10,2) as total from range(1000))
+         to 'data/sales.parquet' (format parquet)`,
+      { cache: false },
+    )
+    await conn.query(`copy (select * from 'data/sales.parquet' where id < 10) to 'data/sales.csv' (header)`, {
+      cache: false,
+    })
+    const parquet = await conn.query(`select count(*) as n, sum(total) as total from 'data/sales.parquet'`)
+    expect(parquet.get(0)).toEqual({ n: 1000n, total: '624375.00' })
+    const csv = await conn.query(`select name from read_csv('data/sales.csv') where id = :id`, { params: { id: 3 } })
+    expect(csv.toArray()).toEqual([{ name: 'item 3' }])
+    await conn.close()
+  })
+
+  it('runs 20 concurrent queries side by side on the pool, each with its own answer', async () => {
+    const conn = new DuckDBConnection('concurrent', { max: 4 })
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        conn.query('select :i as i, count(*) as n from range(2000000) where range % 7 = 0', {
+          params: { i },
+          cache: false,
+        }),
+      ),
+    )
+    expect(results.map((t) => Number(t.get(0)!.i))).toEqual(Array.from({ length: 20 }, (_, i) => i))
+    expect(results.every((t) => t.get(0)!.n === 285715n)).toBe(true)
+    // Four DuckDBConnections were opened: the queries ran side by side, not one after another.
+    expect(conn.raw.connections.length).toBe(4)
+    await conn.close()
+  })
+
+  it('shares one DuckDB instance between connections to the same file instead of failing on its lock', async () => {
+    const a = new DuckDBConnection('a', { path: 'shared.duckdb' })
+    const b = new DuckDBConnection('b', { path: 'shared.duckdb' })
+    await a.query('create table t (x integer)', { cache: false })
+    await a.db
+      .insertInto('t' as never)
+      .values({ x: 1 } as never)
+      .execute()
+    expect((await b.query('select x from t', { cache: false })).toArray()).toEqual([{ x: 1 }])
+    expect(await a.raw.instance()).toBeDefined()
+    await Promise.all([a.close(), b.close()])
+  })
+
+  it('writes through conn.db in a transaction that query() sees once committed', async () => {
+    const conn = new DuckDBConnection('kysely', { path: 'k.duckdb' })
+    await conn.query('create table orders (id integer primary key, total decimal(10,2))', { cache: false })
+    await conn.db.transaction().execute(async (trx) => {
+      const inserted = await trx
+        .insertInto('orders' as never)
+        .values([
+          { id: 1, total: '12.50' },
+          { id: 2, total: '99.00' },
+        ] as never)
+        .executeTakeFirst()
+      expect(inserted.numInsertedOrUpdatedRows).toBe(2n)
+    })
+    const returned = await conn.db
+      .updateTable('orders' as never)
+      .set({ total: '13.00' } as never)
+      .where('id' as never, '=', 1 as never)
+      .returning(['id', 'total'] as never)
+      .execute()
+    expect(returned).toEqual([{ id: 1, total: '13.00' }])
+    const t = await conn.query(sql`select sum(total) as total from orders where id > ${0}`, { cache: false })
+    expect(t.get(0)).toEqual({ total: '112.00' })
+    await conn.close()
+  })
+
+  it('binds positional ($1 and ?) params, Dates and bytes', async () => {
+    const conn = new DuckDBConnection('params')
+    const at = new Date('2024-03-05T06:07:08.123Z')
+    const t = await conn.query('select $1::INTEGER + ? as n, $3 as at, $4 as b', {
+      params: [1, 2, at, new Uint8Array([1, 2])],
+      cache: false,
+    })
+    expect(t.get(0)).toEqual({ n: 3, at, b: Buffer.from([1, 2]) })
+    await conn.close()
+  })
+})
+
+describe('a database file locked by another process', () => {
+  const box = useSandbox()
+
+  it('fails with a DuckDBLockError naming the process, once the retry budget is spent', async () => {
+    const file = path.join(box.dir(), 'locked.duckdb')
+    const holder = await lockInAnotherProcess(file)
+    try {
+      const conn = new DuckDBConnection('locked', { path: file, retry: { maxDuration: 300, initialDelay: 20 } })
+      const err = await conn.query('select 1', { cache: false }).catch((e: unknown) => e)
+      expect(err).toBeInstanceOf(QueryError)
+      expect((err as QueryError).code).toBe('CONNECTION_FAILED')
+      const cause = (err as QueryError).cause
+      expect(cause).toBeInstanceOf(DuckDBLockError)
+      expect((cause as DuckDBLockError).pid).toBe(holder.pid)
+      expect((err as Error).message).toContain('locked by another process')
+      await conn.close()
+    } finally {
+      await holder.close()
+    }
+  })
+
+  it('retries a read until the other process lets the file go', async () => {
+    const file = path.join(box.dir(), 'released.duckdb')
+    const holder = await lockInAnotherProcess(file)
+    const conn = new DuckDBConnection('released', { path: file, retry: { initialDelay: 20, maxDelay: 100 } })
+    const retries: unknown[] = []
+    conn.on('retry', (e) => retries.push(e))
+    const read = conn.query('select count(*) as n from held', { cache: false })
+    setTimeout(() => void holder.close(), 400)
+    expect((await read).get(0)).toEqual({ n: 0n })
+    expect(retries.length).toBeGreaterThan(0)
+    await conn.close()
+  })
+})
+
+describe('the registry', () => {
+  useSandbox()
+
+  it('resolves type = "duckdb" to this package', async () => {
+    const conn = await connection('reg', { type: 'duckdb' })
+    // The registry imports the built package, a copy of the class this test imports from src.
+    expect((conn.constructor as typeof DuckDBConnection).typeName).toBe('duckdb')
+    expect((await conn.query('select 42 as answer')).get(0)).toEqual({ answer: 42 })
+  })
+
+  it('opens a file another DuckDB user of this process already has open', async () => {
+    const file = path.resolve('mine.duckdb')
+    const own = await DuckDBInstance.fromCache(file)
+    const conn = new DuckDBConnection('cache', { path: file })
+    expect((await conn.query('select 1 as one', { cache: false })).get(0)).toEqual({ one: 1 })
+    await conn.close()
+    own.closeSync()
+  })
+})
