@@ -25,6 +25,7 @@ export {
 } from './errors.js'
 export { type ConnectionOptions, closeAll, connection } from './factory.js'
 export { type AdapterPackage, adapterPackage, type ConnectionSection, connectionSections } from './inspect.js'
+export { type KyselyModule, loadKysely } from './kysely.js'
 export {
   type ConfigLayer,
   maskUrlPasswords,

@@ -6,6 +6,7 @@ import {
   ConfigError,
   type ConfigLayer,
   ConnectionError,
+  loadKysely,
   type NativeContext,
   type OptionSpec,
   ResolvedConfig,
@@ -13,7 +14,7 @@ import {
   type RowTable,
   SqlConnection,
 } from '@sqlconn/core'
-import { MysqlDialect, type MysqlPool } from 'kysely'
+import type { MysqlDialect, MysqlPool } from 'kysely'
 import { createPool, type Pool, type PoolConnection } from 'mysql2'
 import { connectFailure, describeConnectFailure } from './connect-errors.js'
 import { endWhenIdle } from './drain.js'
@@ -102,6 +103,8 @@ export class MysqlConnection<DB = any> extends SqlConnection<Pool, DB> {
       getConnection: (callback) => this.raw.getConnection(callback as Parameters<Pool['getConnection']>[0]),
       end: (callback) => callback(undefined),
     }
+    // Kysely loads with the first use of `db`, not with this module (see loadKysely).
+    const { MysqlDialect } = loadKysely()
     return new MysqlDialect({ pool })
   }
 

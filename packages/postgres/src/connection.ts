@@ -5,6 +5,7 @@ import {
   type ConfigLayer,
   ConnectionError,
   type LogicalType,
+  loadKysely,
   type NativeContext,
   type OptionSpec,
   ResolvedConfig,
@@ -12,7 +13,7 @@ import {
   SqlConnection,
   TableBuilder,
 } from '@sqlconn/core'
-import { type PostgresCursorConstructor, PostgresDialect, type PostgresPool } from 'kysely'
+import type { PostgresCursorConstructor, PostgresDialect, PostgresPool } from 'kysely'
 import pg from 'pg'
 import Cursor from 'pg-cursor'
 import { endWhenIdle } from './drain.js'
@@ -145,6 +146,8 @@ export class PostgresConnection<DB = any> extends SqlConnection<pg.Pool, DB> {
         return (connection.raw as unknown as { Client: PostgresPool['Client'] }).Client
       },
     }
+    // Kysely loads with the first use of `db`, not with this module (see loadKysely).
+    const { PostgresDialect } = loadKysely()
     return new PostgresDialect({
       pool: pool as unknown as PostgresPool,
       cursor: Cursor as unknown as PostgresCursorConstructor,

@@ -4,6 +4,7 @@ import {
   type CompiledSql,
   type ConfigLayer,
   type FieldInit,
+  loadKysely,
   type NativeContext,
   type OptionSpec,
   ResolvedConfig,
@@ -13,7 +14,7 @@ import {
   TableBuilder,
 } from '@sqlconn/core'
 import Database from 'better-sqlite3'
-import { type SqliteDatabase, SqliteDialect } from 'kysely'
+import type { SqliteDatabase, SqliteDialect } from 'kysely'
 import { decimalSize, logicalType } from './types.js'
 import { filenameFromUrl } from './url.js'
 
@@ -163,6 +164,8 @@ export class SqliteConnection<DB = any> extends SqlConnection<Database.Database,
 
   /** Kysely keeps this facade for good; each statement goes to the handle of the moment. */
   protected override createDialect(): SqliteDialect {
+    // Kysely loads with the first use of `db`, not with this module (see loadKysely).
+    const { SqliteDialect } = loadKysely()
     return new SqliteDialect({
       database: {
         prepare: (sql: string) => {
