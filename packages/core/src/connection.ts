@@ -48,8 +48,11 @@ export interface ConnectionEvents {
   retry: [{ attempt: number; error: unknown }]
   /** The driver object was dropped (stale connection, rotated secrets, explicit reset). */
   reset: [{ reason: string }]
-  /** A query finished: `cached` when it came from the cache. */
-  query: [{ sql: string; cached: boolean; durationMs: number; rows: number }]
+  /**
+   * A query finished: `cached` when it came from the cache; `tier` names the cache looked in
+   * (`memory`, `redis`, `custom`), undefined when the call skipped the cache.
+   */
+  query: [{ sql: string; cached: boolean; durationMs: number; rows: number; tier?: 'memory' | 'redis' | 'custom' }]
   /** The cache store failed; the query went to the database instead. */
   cacheError: [{ error: unknown }]
   /** The cache's circuit breaker changed state (`open`: the store is skipped after failures). */

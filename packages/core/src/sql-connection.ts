@@ -16,6 +16,7 @@ import { type ArrowOptions, arrowField } from './table/arrow.js'
 import { type Arrow, loadArrow } from './table/arrow-module.js'
 import { type RowTable, recordBatchOf } from './table/table.js'
 import type { Field } from './table/types.js'
+import { traceQuery, traceStream } from './tracing.js'
 
 /** Something Kysely can compile: the `sql` template tag's result or any query builder. */
 export interface Compilable {
@@ -257,6 +258,12 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
     query: string | Compilable,
     options: QueryOptions = {},
   ): Promise<RowTable<R>> {
+    // A span per call when the app has @opentelemetry/api (tracing.ts); otherwise a null check.
+    const run = () => this.#query<R>(query, options)
+    return traceQuery(this, this.connectionClass.typeName, query, options.params, run)
+  }
+
+  async #query<R extends object>(query: string | Compilable, options: QueryOptions): Promise<RowTable<R>> {
     this.#maybeCheckSecrets()
     const compiled = this.compile(query, options.params)
     const ttlMs = options.ttl === null ? undefined : toMilliseconds(options.ttl)
@@ -272,7 +279,9 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
     } else {
       table = await abortable(this.#run(compiled, options), options.signal)
     }
-    this.emit('query', { sql: compiled.sql, cached: hit, durationMs: performance.now() - started, rows: table.numRows })
+    const durationMs = performance.now() - started
+    const tier = cache ? cache.tier : undefined
+    this.emit('query', { sql: compiled.sql, cached: hit, durationMs, rows: table.numRows, tier })
     return table as RowTable<R>
   }
 
@@ -280,9 +289,16 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
    * Reads a result in RowTable chunks of `chunkSize` rows, holding only one chunk at a time.
    * Breaking out of the loop releases the driver's cursor. Streams are not cached or retried.
    */
-  async *stream<R extends object = Record<string, unknown>>(
+  stream<R extends object = Record<string, unknown>>(
     query: string | Compilable,
     options: StreamOptions = {},
+  ): AsyncGenerator<RowTable<R>, void, undefined> {
+    return traceStream(this, this.connectionClass.typeName, query, options.params, this.#stream<R>(query, options))
+  }
+
+  async *#stream<R extends object>(
+    query: string | Compilable,
+    options: StreamOptions,
   ): AsyncGenerator<RowTable<R>, void, undefined> {
     this.#maybeCheckSecrets()
     const compiled = this.compile(query, options.params)

@@ -328,6 +328,13 @@ export class QueryCache {
     return `${this.#namespace}:${identity}:`
   }
 
+  /** Which kind of store this cache reads: `redis` (url), `memory` (a Map or the built-in LRU) or `custom`. */
+  get tier(): 'memory' | 'redis' | 'custom' {
+    const o = this.#options
+    if (o.url) return 'redis'
+    return !o.store || o.store instanceof Map || o.store instanceof MemoryStore ? 'memory' : 'custom'
+  }
+
   /** The store object and the Redis URL it came from, for `cacheStatus()` (cache/status.ts). @internal */
   async storeInfo(): Promise<{ store: unknown; url: string | undefined; shared: boolean }> {
     const { store, shared } = await this.#store()
