@@ -69,3 +69,8 @@ export const DUCKDB_OPTIONS: readonly OptionSpec[] = [...CONNECTION_OPTIONS, ...
 export const SETTING_NAMES: ReadonlySet<string> = new Set(
   DUCKDB_OPTIONS.slice(CONNECTION_OPTIONS.length).map((o) => o.name),
 )
+
+/** The options docs/duckdb.md lists in its table: sqlconn's own and the common DuckDB settings. */
+export const DOCUMENTED_OPTIONS: readonly OptionSpec[] = DUCKDB_OPTIONS.filter(
+  (o) => CONNECTION_OPTIONS.includes(o) || COMMON_SETTINGS.includes(o.name),
+)
