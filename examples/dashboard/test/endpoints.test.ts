@@ -101,6 +101,7 @@ describe('Arrow replies', () => {
     const res = await app.request(`/api/order-lines.arrow?${qs}`)
     expect(res.headers.get('content-type')).toBe(ARROW_STREAM)
     expect(res.headers.get('content-disposition')).toContain('order-lines-North-2025-01-01-2025-06-30.arrow')
+    expect(res.headers.get('x-sqlconn-cache')).toBe('none')
     const table = tableFromIPC(new Uint8Array(await res.arrayBuffer()))
     const count = await conn.query(
       'select count(*) as n from order_lines where region = :region and ordered_on between :from and :to',
