@@ -8,7 +8,12 @@ function rows(markdown: string): string[] {
   return markdown
     .split('\n')
     .filter((l) => l.startsWith('|') && !/^\|[\s|:-]+\|$/.test(l))
-    .map((l) => l.split(/(?<!\\)\|/).map((c) => c.trim()).join('|'))
+    .map((l) =>
+      l
+        .split(/(?<!\\)\|/)
+        .map((c) => c.trim())
+        .join('|'),
+    )
 }
 
 describe('docs/duckdb.md', () => {
