@@ -212,7 +212,12 @@ export class SqliteConnection<DB = any> extends SqlConnection<Database.Database,
         if (builder.numRows === chunkSize) {
           const chunk = builder.finish()
           // Types inferred from the first chunk's values hold for every chunk of the stream.
-          fields = chunk.schema.fields.map((f) => ({ ...f, type: f.type === 'null' ? undefined : f.type }))
+          fields = chunk.schema.fields.map((f) => ({
+            ...f,
+            type: f.type === 'null' ? undefined : f.type,
+            // SQLite has no nested types: its fields never have children.
+            children: undefined,
+          }))
           yield chunk
           builder = new TableBuilder(fields, chunkSize)
         }
