@@ -1,18 +1,16 @@
 import type { DuckDBConnection } from '@duckdb/node-api'
-import {
-  type CompiledQuery,
-  type DatabaseConnection,
-  type DatabaseIntrospector,
-  type Dialect,
-  type DialectAdapter,
-  type Driver,
-  type Kysely,
-  PostgresAdapter,
-  PostgresIntrospector,
-  PostgresQueryCompiler,
-  type QueryCompiler,
-  type QueryResult,
-  type TransactionSettings,
+import { loadKysely } from '@sqlconn/core'
+import type {
+  CompiledQuery,
+  DatabaseConnection,
+  DatabaseIntrospector,
+  Dialect,
+  DialectAdapter,
+  Driver,
+  Kysely,
+  QueryCompiler,
+  QueryResult,
+  TransactionSettings,
 } from 'kysely'
 import type { DuckDBPool } from './pool.js'
 
@@ -49,7 +47,8 @@ export class DuckDBDialect implements Dialect {
   }
 
   createAdapter(): DialectAdapter {
-    return new PostgresAdapter()
+    // Kysely loads with the first use of `db`, not with this module (see loadKysely).
+    return new (loadKysely().PostgresAdapter)()
   }
 
   createDriver(): Driver {
@@ -57,12 +56,12 @@ export class DuckDBDialect implements Dialect {
   }
 
   createQueryCompiler(): QueryCompiler {
-    return new PostgresQueryCompiler()
+    return new (loadKysely().PostgresQueryCompiler)()
   }
 
   // biome-ignore lint/suspicious/noExplicitAny: Kysely's own signature
   createIntrospector(db: Kysely<any>): DatabaseIntrospector {
-    return new PostgresIntrospector(db)
+    return new (loadKysely().PostgresIntrospector)(db)
   }
 }
 
