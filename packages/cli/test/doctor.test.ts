@@ -25,7 +25,8 @@ describe('sqlconn doctor', () => {
     expect(r.stdout).toMatch(/✔ ok {2}lite {2}\(type sqlite\)\n {2}adapter {2}@sqlconn\/sqlite \d/)
     expect(r.stdout).toMatch(/✔ ok {2}pg {2}\(type postgres\)[\s\S]*server {3}PostgreSQL \d+/)
     expect(r.stdout).toMatch(/✔ ok {2}my {2}\(type mysql\)[\s\S]*server {3}\d+\.\d+/)
-    expect(r.stdout).toContain('All 3 connections ok.')
+    expect(r.stdout).toMatch(/✔ ok {2}duck {2}\(type duckdb\)[\s\S]*server {3}v\d+\.\d+/)
+    expect(r.stdout).toContain('All 4 connections ok.')
   })
 
   it('--json gives each value with the file it came from', async () => {
@@ -70,6 +71,7 @@ describe('sqlconn connections', () => {
     const r = await run(p, ['connections'])
     expect(r.code).toBe(0)
     expect(r.stdout.trimEnd().split('\n')).toEqual([
+      `duck  duckdb    ${SECRETS(p)}`,
       `lite  sqlite    ${SECRETS(p)}`,
       `my    mysql     ${SECRETS(p)}`,
       `pg    postgres  ${SECRETS(p)}`,

@@ -1,4 +1,5 @@
 import path from 'node:path'
+import { DuckDBInstance } from '@duckdb/node-api'
 import Database from 'better-sqlite3'
 import mysql from 'mysql2/promise'
 import pg from 'pg'
@@ -41,6 +42,10 @@ ${serverLines(PG_URL)}
 [connections.my]
 type = "mysql"
 ${serverLines(MYSQL_URL)}
+
+[connections.duck]
+type = "duckdb"
+path = "${path.join(dir, 'duck.db')}"
 ${extra}`
 }
 
@@ -58,6 +63,16 @@ export async function seed(project: Project): Promise<void> {
   const ins = lite.prepare('insert into sqlconn_cli_people values (?, ?, ?, ?)')
   for (const r of PEOPLE) ins.run(...r)
   lite.close()
+
+  // DuckDB locks its file per process: closing the instance lets the CLI's process open it.
+  const duck = await DuckDBInstance.create(path.join(project.dir, 'duck.db'))
+  const dc = await duck.connect()
+  await dc.run(
+    'create or replace table sqlconn_cli_people (id integer primary key, name varchar, qty integer, score double)',
+  )
+  for (const r of PEOPLE) await dc.run('insert into sqlconn_cli_people values ($1, $2, $3, $4)', [...r])
+  dc.closeSync()
+  duck.closeSync()
 
   const client = new pg.Client({ connectionString: PG_URL })
   await client.connect()
@@ -77,10 +92,20 @@ export async function seed(project: Project): Promise<void> {
 
 /** The database's own answer to `sql`, read with its driver. */
 export async function driverRows(
-  db: 'lite' | 'pg' | 'my',
+  db: 'lite' | 'pg' | 'my' | 'duck',
   project: Project,
   sql: string,
 ): Promise<Record<string, unknown>[]> {
+  if (db === 'duck') {
+    const duck = await DuckDBInstance.create(path.join(project.dir, 'duck.db'), { access_mode: 'READ_ONLY' })
+    const dc = await duck.connect()
+    try {
+      return (await dc.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[]
+    } finally {
+      dc.closeSync()
+      duck.closeSync()
+    }
+  }
   if (db === 'lite') {
     const lite = new Database(path.join(project.dir, 'lite.db'), { readonly: true })
     try {

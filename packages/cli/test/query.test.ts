@@ -19,7 +19,7 @@ afterAll(() => project?.remove())
 const norm = (rows: readonly Record<string, unknown>[]) =>
   JSON.parse(JSON.stringify(rows, (_k, v) => (typeof v === 'bigint' ? Number(v) : v)))
 
-describe.each(['lite', 'pg', 'my'] as const)('sqlconn query on %s', (db) => {
+describe.each(['lite', 'pg', 'my', 'duck'] as const)('sqlconn query on %s', (db) => {
   it("csv matches the database's own rows, quoting commas, quotes and newlines", async () => {
     const r = await run(project, ['query', db, PEOPLE_SQL, '--format', 'csv'])
     expect(r.stderr).toBe('')
