@@ -23,7 +23,7 @@ import { isDisconnected, isLockError, isTransientDuckDBError } from './errors.js
 import { absolutePath, duckdbNativeConfig, pathFromUrl } from './native.js'
 import { DUCKDB_OPTIONS, SETTING_NAMES } from './options.js'
 import { DuckDBPool } from './pool.js'
-import { appendChunk, fieldsFor } from './types.js'
+import { appendChunk, readFields } from './types.js'
 
 /** DuckDB's vectors hold 2048 rows: the capacity to start a streamed table with when chunkSize is larger. */
 const VECTOR_SIZE = 2048
@@ -183,7 +183,7 @@ export class DuckDBConnection<DB = any> extends SqlConnection<DuckDBPool, DB> {
 /** Reads a whole result, chunk by chunk, into one table. */
 async function readTable(result: DuckDBResult): Promise<RowTable> {
   const types = result.columnTypes()
-  const fields = fieldsFor(result.columnNames(), types)
+  const fields = readFields(result.columnNames(), types)
   const count = (result as { rowCount?: number }).rowCount
   const builder = new TableBuilder(fields, count ?? VECTOR_SIZE)
   if (types.length === 0) return builder.finish()
@@ -199,7 +199,7 @@ async function readTable(result: DuckDBResult): Promise<RowTable> {
 async function* tableChunks(result: DuckDBResult, chunkSize: number, signal?: AbortSignal): AsyncIterable<RowTable> {
   const types: readonly DuckDBType[] = result.columnTypes()
   if (types.length === 0) return
-  const fields = fieldsFor(result.columnNames(), types)
+  const fields = readFields(result.columnNames(), types)
   const capacity = Math.min(chunkSize, VECTOR_SIZE * 8)
   let builder = new TableBuilder(fields, capacity)
   while (true) {

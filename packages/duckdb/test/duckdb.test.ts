@@ -192,6 +192,17 @@ describe('DuckDB types through query()', () => {
     }
   })
 
+  it('reads timestamps before 1970 and on a millisecond boundary as the Dates node-api gives', async () => {
+    const conn = new DuckDBConnection('dates')
+    const sqlText = `select TIMESTAMP '1969-12-31 23:59:59.999999' as before, TIMESTAMP '2024-03-05 06:07:08.123' as exact,
+                            TIMESTAMPTZ '1900-01-01 00:00:00.0005+00' as old, DATE '1950-06-01' as d`
+    const t = await conn.query(sqlText, { cache: false })
+    const raw = await (await conn.raw.instance()).connect()
+    expect(t.get(0)).toEqual((await raw.runAndReadAll(sqlText)).getRowObjectsJS()[0])
+    raw.closeSync()
+    await conn.close()
+  })
+
   it('streams a result in chunks across DuckDB data chunks, with the same schema in each', async () => {
     const conn = new DuckDBConnection('stream')
     const sizes: number[] = []
