@@ -24,12 +24,18 @@ type QueryArg = string | { compile(executor?: unknown): { sql: string } }
 // undefined: not looked for yet; null: not installed, so tracing costs one null check per query.
 let api: OTel | null | undefined
 
+/** Where @opentelemetry/api 1.x keeps what an SDK registers (providers, context manager). */
+const REGISTRY = Symbol.for('opentelemetry.js.api.1')
+
 /**
  * @opentelemetry/api if the app has it (it is an optional peer): from core's location, else from the
  * project. Looked for once. Copies of the API share one global registry, so either finds the app's SDK.
  */
 function otel(): OTel | null {
   if (api !== undefined) return api
+  // Until an SDK registers something there is nowhere to report to: the API is not even loaded
+  // (it costs ~30 ms at start-up), and this check runs again on the next query.
+  if ((globalThis as Record<symbol, unknown>)[REGISTRY] === undefined) return null
   api = null
   for (const from of [import.meta.url, path.join(process.cwd(), 'package.json')]) {
     try {
