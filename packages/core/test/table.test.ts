@@ -220,6 +220,28 @@ describe('decoded columns', () => {
     expect(b.finish().getChild('n')!.toArray()).toEqual(['1', '007', '99999999999999999999'])
   })
 
+  it('read back int8 text of every length as the same text when filled a whole result at a time', () => {
+    const texts = ['-42', '0', '999999999999999', '-999999999999999', '1000000000000000', '-4294967296', '4294967295']
+    const b = new TableBuilder([{ name: 'n', type: 'int64', decode: 'int64-text' }], 2)
+    b.appendRows([...texts, null].map((v) => [v]))
+    const t = b.finish()
+    expect(columnData(t.getChild('n')!).storage).toMatchObject({ kind: 'i64', text: true })
+    expect(t.getChild('n')!.toArray()).toEqual([...texts, null])
+    const odd = new TableBuilder([{ name: 'n', type: 'int64', decode: 'int64-text' }])
+    odd.appendRows([['5'], ['-0'], ['+1']])
+    expect(odd.finish().getChild('n')!.toArray()).toEqual(['5', '-0', '+1'])
+  })
+
+  it('keep every null when a column falls back to plain values after growing', () => {
+    const b = new TableBuilder([{ name: 'v' }, { name: 'w', type: 'float64' }], 2)
+    const rows = Array.from({ length: 40 }, (_, i) => [i % 3 === 0 ? null : i === 20 ? 'twenty' : i, i])
+    b.appendRows(rows)
+    b.appendRow([null, 40])
+    const t = b.finish()
+    expect(t.getChild('v')!.toArray()).toEqual([...rows.map((r) => r[0]), null])
+    expect(t.getChild('w')!.toArray()).toEqual(Array.from({ length: 41 }, (_, i) => i))
+  })
+
   it('parse JSON text only when read, even after falling back to plain values', () => {
     const b = new TableBuilder([{ name: 'j', type: 'json', decode: 'json' }])
     b.appendRow(['{"a":1}'])

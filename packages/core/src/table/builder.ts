@@ -37,6 +37,28 @@ export type Decode = 'json' | 'epoch-ms' | 'int64-text'
 const INT64_MIN = -(2n ** 63n)
 const INT64_MAX = 2n ** 63n - 1n
 const INT_TEXT = /^-?\d{1,19}$/
+const TWO_32 = 2 ** 32
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
+
+/**
+ * Canonical integer text of at most 15 digits ('-42', '0'; not '007', '+1' or '-0', which would not
+ * read back the same) as a Number, exact at that size; NaN for anything else (the BigInt path decides).
+ */
+function smallIntText(text: string): number {
+  const len = text.length
+  let i = text.charCodeAt(0) === 45 ? 1 : 0
+  const digits = len - i
+  if (digits < 1 || digits > 15) return Number.NaN
+  const first = text.charCodeAt(i) - 48
+  if (first === 0 && (digits > 1 || i === 1)) return Number.NaN
+  let n = 0
+  for (; i < len; i++) {
+    const d = text.charCodeAt(i) - 48
+    if (d < 0 || d > 9) return Number.NaN
+    n = n * 10 + d
+  }
+  return text.charCodeAt(0) === 45 ? -n : n
+}
 
 /**
  * Fills one column. The storage is picked from the first non-null value's JS type and falls
@@ -51,6 +73,8 @@ export class ColumnBuilder {
   #f64: Float64Array | undefined
   #u8: Uint8Array | undefined
   #i64: BigInt64Array | undefined
+  /** The same memory as `#i64` as 32-bit words, to write small integers without a BigInt (little-endian only). */
+  #i64Words: Int32Array | undefined
   #bytes: Uint8Array | undefined
   #byteLength = 0
   #offsets: Int32Array | undefined
@@ -70,83 +94,158 @@ export class ColumnBuilder {
     return this.#length
   }
 
+  /**
+   * The append path of the column's storage, chosen once: at the first non-null value (`#start`) and
+   * again only on a fallback to plain values (`#toAny`), so no value pays a switch on the kind. It
+   * returns false for a value that storage cannot hold.
+   */
+  #put: (b: ColumnBuilder, value: unknown) => boolean = ColumnBuilder.#putNone
+
   /** Appends one value; `null` and `undefined` are nulls. */
   append(value: unknown): void {
-    const i = this.#length
-    if (value === null || value === undefined) {
-      this.#appendNull(i)
-      return
+    if (value === null || value === undefined) this.#appendNull(this.#length)
+    else if (!this.#put(this, value)) this.#appendSlow(value)
+  }
+
+  /**
+   * Appends `rows[r][j]` of every row: a whole column of row arrays in one loop, with the append
+   * path held in a local. TableBuilder fills column by column this way.
+   */
+  appendColumn(rows: readonly ArrayLike<unknown>[], j: number): void {
+    let put = this.#put
+    for (let r = 0; r < rows.length; r++) {
+      const value = rows[r]![j]
+      if (value === null || value === undefined) this.#appendNull(this.#length)
+      else if (!put(this, value)) {
+        this.#appendSlow(value)
+        put = this.#put
+      }
     }
-    if (i === this.#capacity) this.#grow()
-    switch (this.#kind) {
-      case 'f64':
-        if (typeof value === 'number') {
-          this.#f64![i] = value
-          this.#length = i + 1
-          return
-        }
-        break
-      case 'any':
-        // After a fallback, keep reading values the way the decode says they read back.
-        this.#values![i] = this.#decode === undefined ? value : decodeNow(this.#decode, value)
-        this.#length = i + 1
-        return
-      case 'json':
-        if (typeof value === 'string') {
-          this.#values![i] = value
-          this.#length = i + 1
-          return
-        }
-        break
-      case 'bin':
-        if (value instanceof Uint8Array) {
-          this.#appendBytes(i, value)
-          return
-        }
-        break
-      case 'date':
-        if (typeof value === 'number' && this.#decode === 'epoch-ms') {
-          this.#f64![i] = value
-          this.#length = i + 1
-          return
-        }
-        if (value instanceof Date) {
-          this.#f64![i] = value.getTime()
-          this.#length = i + 1
-          return
-        }
-        break
-      case 'bool':
-        if (typeof value === 'boolean') {
-          this.#u8![i] = value ? 1 : 0
-          this.#length = i + 1
-          return
-        }
-        break
-      case 'i64':
-        if (this.#i64Text) {
-          // Only canonical text survives the round trip ('007' or '+1' would not read back the same).
-          if (typeof value === 'string' && INT_TEXT.test(value)) {
-            const big = BigInt(value)
-            if (big >= INT64_MIN && big <= INT64_MAX && big.toString() === value) {
-              this.#i64![i] = big
-              this.#length = i + 1
-              return
-            }
-          }
-        } else if (typeof value === 'bigint' && value >= INT64_MIN && value <= INT64_MAX) {
-          this.#i64![i] = value
-          this.#length = i + 1
-          return
-        }
-        break
-      case 'null':
-        this.#start(value)
-        this.append(value)
-        return
+  }
+
+  /** A value the path does not take: the first non-null value starts the column, any other falls back to plain values. */
+  #appendSlow(value: unknown): void {
+    if (this.#kind === 'null') {
+      this.#start(value)
+      if (this.#put(this, value)) return
     }
     this.#toAny()
-    this.append(value)
+    this.#put(this, value)
+  }
+
+  static #putNone(): boolean {
+    return false
+  }
+
+  static #putF64(b: ColumnBuilder, value: unknown): boolean {
+    if (typeof value !== 'number') return false
+    const i = b.#length
+    if (i === b.#capacity) b.#grow()
+    b.#f64![i] = value
+    b.#length = i + 1
+    return true
+  }
+
+  /** Numbers of milliseconds (`decode: 'epoch-ms'`) and Dates. */
+  static #putEpochMs(b: ColumnBuilder, value: unknown): boolean {
+    let ms: number
+    if (typeof value === 'number') ms = value
+    else if (value instanceof Date) ms = value.getTime()
+    else return false
+    const i = b.#length
+    if (i === b.#capacity) b.#grow()
+    b.#f64![i] = ms
+    b.#length = i + 1
+    return true
+  }
+
+  static #putDate(b: ColumnBuilder, value: unknown): boolean {
+    if (!(value instanceof Date)) return false
+    const i = b.#length
+    if (i === b.#capacity) b.#grow()
+    b.#f64![i] = value.getTime()
+    b.#length = i + 1
+    return true
+  }
+
+  static #putBool(b: ColumnBuilder, value: unknown): boolean {
+    if (typeof value !== 'boolean') return false
+    const i = b.#length
+    if (i === b.#capacity) b.#grow()
+    b.#u8![i] = value ? 1 : 0
+    b.#length = i + 1
+    return true
+  }
+
+  static #putI64(b: ColumnBuilder, value: unknown): boolean {
+    if (typeof value !== 'bigint' || value < INT64_MIN || value > INT64_MAX) return false
+    const i = b.#length
+    if (i === b.#capacity) b.#grow()
+    b.#i64![i] = value
+    b.#length = i + 1
+    return true
+  }
+
+  /** Integers as decimal text (pg's int8): only canonical text survives the round trip ('007' or '+1' would not read back the same). */
+  static #putI64Text(b: ColumnBuilder, value: unknown): boolean {
+    if (typeof value !== 'string') return false
+    const words = b.#i64Words
+    if (words !== undefined && value.length <= 16) {
+      // Up to 15 digits is exact in a Number: parsed and written as two words, no BigInt or regex.
+      const n = smallIntText(value)
+      if (!Number.isNaN(n)) {
+        const i = b.#length
+        if (i === b.#capacity) b.#grow()
+        b.#i64Words![2 * i] = n >>> 0
+        b.#i64Words![2 * i + 1] = Math.floor(n / TWO_32)
+        b.#length = i + 1
+        return true
+      }
+    }
+    if (!INT_TEXT.test(value)) return false
+    const big = BigInt(value)
+    if (big < INT64_MIN || big > INT64_MAX || big.toString() !== value) return false
+    const i = b.#length
+    if (i === b.#capacity) b.#grow()
+    b.#i64![i] = big
+    b.#length = i + 1
+    return true
+  }
+
+  static #putBin(b: ColumnBuilder, value: unknown): boolean {
+    if (!(value instanceof Uint8Array) || Buffer.isBuffer(value) !== b.#isBuffer) return false
+    const i = b.#length
+    if (i === b.#capacity) b.#grow()
+    b.#appendBytes(i, value)
+    return true
+  }
+
+  /** JSON text (`decode: 'json'`), kept as text. */
+  static #putJson(b: ColumnBuilder, value: unknown): boolean {
+    if (typeof value !== 'string') return false
+    const i = b.#length
+    // Capacity tracks the null bitmap's size, which grows with it.
+    if (i === b.#capacity) b.#grow()
+    b.#values![i] = value
+    b.#length = i + 1
+    return true
+  }
+
+  static #putAny(b: ColumnBuilder, value: unknown): boolean {
+    const i = b.#length
+    if (i === b.#capacity) b.#grow()
+    b.#values![i] = value
+    b.#length = i + 1
+    return true
+  }
+
+  /** After a fallback, values are kept the way the decode says they read back. */
+  static #putAnyDecoded(b: ColumnBuilder, value: unknown): boolean {
+    const i = b.#length
+    if (i === b.#capacity) b.#grow()
+    b.#values![i] = decodeNow(b.#decode!, value)
+    b.#length = i + 1
+    return true
   }
 
   /** Freezes the column. The builder must not be used afterwards. */
@@ -203,42 +302,47 @@ export class ColumnBuilder {
     if (this.#decode === 'json' && typeof value === 'string') {
       this.#kind = 'json'
       this.#values = new Array(cap)
+      this.#put = ColumnBuilder.#putJson
     } else if (this.#decode === 'epoch-ms' && typeof value === 'number') {
       this.#kind = 'date'
       this.#f64 = new Float64Array(cap)
+      this.#put = ColumnBuilder.#putEpochMs
     } else if (this.#decode === 'int64-text' && typeof value === 'string' && INT_TEXT.test(value)) {
       this.#kind = 'i64'
       this.#i64Text = true
       this.#i64 = new BigInt64Array(cap)
+      if (LITTLE_ENDIAN) this.#i64Words = new Int32Array(this.#i64.buffer)
+      this.#put = ColumnBuilder.#putI64Text
     } else if (typeof value === 'number') {
       this.#kind = 'f64'
       this.#f64 = new Float64Array(cap)
+      this.#put = ColumnBuilder.#putF64
     } else if (typeof value === 'boolean') {
       this.#kind = 'bool'
       this.#u8 = new Uint8Array(cap)
+      this.#put = ColumnBuilder.#putBool
     } else if (typeof value === 'bigint') {
       this.#kind = 'i64'
       this.#i64 = new BigInt64Array(cap)
+      this.#put = ColumnBuilder.#putI64
     } else if (value instanceof Date) {
       this.#kind = 'date'
       this.#f64 = new Float64Array(cap)
+      this.#put = this.#decode === 'epoch-ms' ? ColumnBuilder.#putEpochMs : ColumnBuilder.#putDate
     } else if (value instanceof Uint8Array) {
       this.#kind = 'bin'
       this.#isBuffer = Buffer.isBuffer(value)
       this.#offsets = new Int32Array(cap + 1)
       this.#bytes = new Uint8Array(Math.max(64, cap * 16))
+      this.#put = ColumnBuilder.#putBin
     } else {
       this.#kind = 'any'
       this.#values = new Array(cap)
+      this.#put = this.#decode === undefined ? ColumnBuilder.#putAny : ColumnBuilder.#putAnyDecoded
     }
   }
 
   #appendBytes(i: number, value: Uint8Array): void {
-    if (Buffer.isBuffer(value) !== this.#isBuffer) {
-      this.#toAny()
-      this.append(value)
-      return
-    }
     const need = this.#byteLength + value.length
     if (need > this.#bytes!.length) {
       const next = new Uint8Array(Math.max(need, this.#bytes!.length * 2))
@@ -255,7 +359,10 @@ export class ColumnBuilder {
     const cap = this.#capacity * 2
     if (this.#f64) this.#f64 = grow(this.#f64, cap)
     if (this.#u8) this.#u8 = grow(this.#u8, cap)
-    if (this.#i64) this.#i64 = grow(this.#i64, cap)
+    if (this.#i64) {
+      this.#i64 = grow(this.#i64, cap)
+      if (this.#i64Words) this.#i64Words = new Int32Array(this.#i64.buffer)
+    }
     if (this.#offsets) this.#offsets = grow(this.#offsets, cap + 1)
     if (this.#nulls) this.#nulls = grow(this.#nulls, (cap + 7) >> 3)
     this.#capacity = cap
@@ -268,7 +375,8 @@ export class ColumnBuilder {
     for (let i = 0; i < done.length; i++) values[i] = valueAt(done, i)
     this.#kind = 'any'
     this.#values = values
-    this.#f64 = this.#u8 = this.#i64 = this.#bytes = this.#offsets = undefined
+    this.#put = this.#decode === undefined ? ColumnBuilder.#putAny : ColumnBuilder.#putAnyDecoded
+    this.#f64 = this.#u8 = this.#i64 = this.#bytes = this.#offsets = this.#i64Words = undefined
     if (this.#nulls) this.#nulls = grow(this.#nulls, (this.#capacity + 7) >> 3)
   }
 }
@@ -330,7 +438,10 @@ export class TableBuilder {
 
   /** Appends many rows given as arrays. */
   appendRows(rows: readonly ArrayLike<unknown>[]): void {
-    for (let r = 0; r < rows.length; r++) this.appendRow(rows[r]!)
+    const columns = this.#columns
+    // Column by column: each column's loop keeps one append path (see ColumnBuilder.appendColumn).
+    for (let j = 0; j < columns.length; j++) columns[j]!.appendColumn(rows, j)
+    if (columns.length === 0) this.#rowsWithoutColumns += rows.length
   }
 
   /** The finished, immutable table. */
