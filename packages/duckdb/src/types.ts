@@ -210,6 +210,66 @@ interface TemporalVector {
   readonly validity?: { itemValid(i: number): boolean }
 }
 
+/** The parts of @duckdb/node-api's DECIMAL vectors read directly (undefined in other versions). */
+interface DecimalVector {
+  readonly dataView?: DataView
+  readonly validity?: { itemValid(i: number): boolean }
+}
+
+const POW10 = Array.from({ length: 19 }, (_, k) => 10 ** k)
+const MAX_EXACT = 2 ** 53
+
+/**
+ * A scaled decimal integer as exact text with `scale` digits after the point, as node-api's
+ * `DuckDBDecimalValue.toString()` writes it (`-0.05`, `12.50`), in double arithmetic while exact.
+ */
+function decimalText(n: number, scale: number): string {
+  if (scale === 0) return String(n)
+  const negative = n < 0
+  const abs = negative ? -n : n
+  const unit = POW10[scale]!
+  const whole = Math.floor(abs / unit)
+  const frac = String(abs - whole * unit).padStart(scale, '0')
+  return `${negative ? '-' : ''}${whole}.${frac}`
+}
+
+/**
+ * Appends the DECIMAL(width <= 18) values of a vector as exact text, read from DuckDB's scaled
+ * integers without a DuckDBDecimalValue per row. False when the vector is not laid out as expected
+ * (another node-api version), so the caller falls back to node-api's conversion.
+ */
+function appendDecimals(
+  column: ReturnType<TableBuilder['column']>,
+  vector: unknown,
+  width: number,
+  scale: number,
+  from: number,
+  to: number,
+): boolean {
+  const { dataView, validity } = vector as DecimalVector
+  if (!(dataView instanceof DataView) || !validity || width > 18 || scale > 18) return false
+  const bytes = width <= 4 ? 2 : width <= 9 ? 4 : 8
+  if (dataView.byteLength < to * bytes) return false
+  for (let i = from; i < to; i++) {
+    if (!validity.itemValid(i)) {
+      column.append(null)
+      continue
+    }
+    if (bytes === 2) column.append(decimalText(dataView.getInt16(i * 2, true), scale))
+    else if (bytes === 4) column.append(decimalText(dataView.getInt32(i * 4, true), scale))
+    else {
+      const big = dataView.getBigInt64(i * 8, true)
+      const n = Number(big)
+      if (n > -MAX_EXACT && n < MAX_EXACT) column.append(decimalText(n, scale))
+      else {
+        const digits = (big < 0n ? -big : big).toString().padStart(scale + 1, '0')
+        column.append(`${big < 0n ? '-' : ''}${digits.slice(0, -scale)}.${digits.slice(-scale)}`)
+      }
+    }
+  }
+  return true
+}
+
 /**
  * Appends rows `from` (inclusive) to `to` (exclusive) of a data chunk to the table, column by
  * column: each column's vector is read once, its values straight into that column's builder.
@@ -229,6 +289,12 @@ export function appendChunk(
     const temporal = vector as unknown as TemporalVector
     if (DIRECT.has(type.typeId)) {
       for (let i = from; i < to; i++) column.append(vector.getItem(i))
+    } else if (
+      type.typeId === DuckDBTypeId.DECIMAL &&
+      type.scale > 0 &&
+      appendDecimals(column, vector, type.width, type.scale, from, to)
+    ) {
+      // Read as text from the scaled integers.
     } else if (toMs !== undefined && ArrayBuffer.isView(temporal.items) && temporal.validity) {
       // The integers DuckDB stores, straight to milliseconds: no value object, no Date per row.
       const { items, validity } = temporal

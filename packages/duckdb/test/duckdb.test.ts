@@ -192,6 +192,23 @@ describe('DuckDB types through query()', () => {
     }
   })
 
+  it('reads DECIMALs of every width as the exact text node-api writes', async () => {
+    const conn = new DuckDBConnection('decimals')
+    const values = ['0', '-0.05', '12.5', '-12.5', '99.99', '-99.99', '0.01', null]
+    const sqlText = `select v::DECIMAL(4,2) as d4, v::DECIMAL(9,3) as d9, v::DECIMAL(18,2) as d18,
+                            v::DECIMAL(18,2) * 10000000000000000 as d38, (v::DOUBLE * 1e13)::DECIMAL(18,2) as big18
+                       from (values ${values.map((v) => (v === null ? '(NULL)' : `('${v}')`)).join(', ')}) t(v)`
+    const mine = (await conn.query(sqlText, { cache: false })).toArray()
+    const raw = await (await conn.raw.instance()).connect()
+    const theirs = (await raw.runAndReadAll(sqlText)).getRowObjects()
+    const asText = (r: Record<string, unknown>) =>
+      Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v === null ? null : String(v)]))
+    expect(mine).toEqual(theirs.map(asText))
+    expect(mine[1]).toMatchObject({ d4: '-0.05', d9: '-0.050' })
+    raw.closeSync()
+    await conn.close()
+  })
+
   it('reads timestamps before 1970 and on a millisecond boundary as the Dates node-api gives', async () => {
     const conn = new DuckDBConnection('dates')
     const sqlText = `select TIMESTAMP '1969-12-31 23:59:59.999999' as before, TIMESTAMP '2024-03-05 06:07:08.123' as exact,
