@@ -79,6 +79,11 @@ export class DuckDBPool {
         }
         this.#all.add(conn)
         return conn
+      } catch (err) {
+        // A caller queued behind this open would wait for a release that never comes: it tries itself.
+        const next = this.#waiting.shift()
+        if (next) this.acquire().then(next.resolve, next.reject)
+        throw err
       } finally {
         this.#opening--
       }

@@ -411,6 +411,25 @@ describe('a database file locked by another process', () => {
     }
   })
 
+  it('fails every one of many concurrent reads, none left waiting for a pooled connection', async () => {
+    const file = path.join(box.dir(), 'crowded.duckdb')
+    const holder = await lockInAnotherProcess(file)
+    try {
+      const conn = new DuckDBConnection('crowded', {
+        path: file,
+        max: 2,
+        retry: { maxDuration: 200, initialDelay: 20 },
+      })
+      const results = await Promise.allSettled(
+        Array.from({ length: 8 }, (_, i) => conn.query('select :i as i', { params: { i }, cache: false })),
+      )
+      expect(results.map((r) => r.status)).toEqual(Array(8).fill('rejected'))
+      await conn.close()
+    } finally {
+      await holder.close()
+    }
+  })
+
   it('retries a read until the other process lets the file go', async () => {
     const file = path.join(box.dir(), 'released.duckdb')
     const holder = await lockInAnotherProcess(file)
