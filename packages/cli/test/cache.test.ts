@@ -26,7 +26,7 @@ afterAll(async () => {
 
 const keysInStore = async () => (await redis.keys(`${namespace}:*`)).length
 
-it('query --ttl caches in the shared store and cache clear removes it', async () => {
+it('query --ttl stores the result in the shared store, where cache stats counts it', async () => {
   const q = await run(project, [
     'query',
     'pg',
@@ -40,8 +40,13 @@ it('query --ttl caches in the shared store and cache clear removes it', async ()
   expect(await keysInStore()).toBe(1)
   const stats = await run(project, ['cache', 'stats', 'pg', '--json'])
   expect(JSON.parse(stats.stdout)).toMatchObject({ kind: 'redis', answers: true, entries: 1 })
+})
+
+it("cache clear removes the connection's results from the shared store", async () => {
+  await run(project, ['query', 'pg', 'select 2 as two', '--ttl', '10m', '-f', 'json'])
+  expect(await keysInStore()).toBeGreaterThan(0)
   const clear = await run(project, ['cache', 'clear', 'pg'])
   expect(clear.code).toBe(0)
-  expect(clear.stdout).toContain(`Cleared 1 cached results of "pg"`)
+  expect(clear.stdout).toMatch(/^Cleared \d+ cached results of "pg" from redis:\/\/127\.0\.0\.1:6379/)
   expect(await keysInStore()).toBe(0)
 })

@@ -53,6 +53,16 @@ describe('sqlconn doctor', () => {
     expect(r.stdout + r.stderr).not.toContain(password)
   })
 
+  it('a configured cache store that does not answer fails the check, its password masked', async () => {
+    // Nothing listens on port 1: the Redis client is refused.
+    const p = withSecrets('\n[connections.lite.cache]\nurl = "redis://:cache-Pa55-cli@127.0.0.1:1"\n')
+    const r = await run(p, ['doctor', 'lite'])
+    expect(r.code).toBe(1)
+    expect(r.stdout).toMatch(/✘ failed {2}lite/)
+    expect(r.stdout).toMatch(/cache {4}redis:\/\/:\*\*\*\*@127\.0\.0\.1:1: does not answer/)
+    expect(r.stdout + r.stderr).not.toContain('cache-Pa55-cli')
+  })
+
   it('names the install command for an adapter the project does not have', async () => {
     const p = withSecrets('\n[connections.other]\ntype = "sqlconn-nosuchdb"\n')
     const r = await run(p, ['doctor', 'other', '--json'])

@@ -328,6 +328,11 @@ export class QueryCache {
     return `${this.#namespace}:${identity}:`
   }
 
+  /** The Redis URL results are shared through, if any (it may hold a password: mask it before printing). */
+  get url(): string | undefined {
+    return this.#options.url
+  }
+
   /** Which kind of store this cache reads: `redis` (url), `memory` (a Map or the built-in LRU) or `custom`. */
   get tier(): 'memory' | 'redis' | 'custom' {
     const o = this.#options

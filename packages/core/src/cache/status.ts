@@ -55,19 +55,13 @@ export async function cacheStatus(
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)
   })
-  let kind: CacheStatus['kind'] = 'custom'
-  let store = 'custom store'
+  // Named before the store is reached, so a store that never answers is still named.
+  const kind: CacheStatus['kind'] = cache.tier
+  let store =
+    kind === 'redis' ? maskUrlPasswords(cache.url ?? '') : kind === 'memory' ? 'in-process LRU' : 'custom store'
   try {
     const info = await Promise.race([cache.storeInfo(), timeout])
-    if (info.url) {
-      kind = 'redis'
-      store = maskUrlPasswords(info.url)
-    } else if (info.store instanceof MemoryStore || (info.store instanceof Map && !info.shared)) {
-      kind = 'memory'
-      store = 'in-process LRU'
-    } else {
-      store = (info.store as object)?.constructor?.name ?? 'custom store'
-    }
+    if (kind === 'custom') store = (info.store as object)?.constructor?.name ?? store
     const entries = await Promise.race([countByPrefix(info.store, prefix), timeout])
     return { kind, store, answers: true, latencyMs: performance.now() - started, entries, error: undefined }
   } catch (err) {
