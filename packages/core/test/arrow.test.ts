@@ -190,7 +190,7 @@ describe('toArrowIPC()', () => {
         [1, 'ada', '12.50', true],
         [2, null, '-0.05', false],
       ])
-      expect((rows[0]!.at as Date).toISOString()).toBe('2024-01-02T00:00:00.000Z')
+      expect((rows[0]!.at as unknown as Date).toISOString()).toBe('2024-01-02T00:00:00.000Z')
     }
   })
 })
