@@ -3,6 +3,7 @@ import v8 from 'node:v8'
 import vm from 'node:vm'
 import { ParameterError, QueryError } from '@sqlconn/core'
 import { sql } from 'kysely'
+import pg from 'pg'
 import { describe, expect, it } from 'vitest'
 import { admin, breakIdleClients, open, TEST_URL, terminate, until, useSchema, within } from './helpers.js'
 
@@ -125,15 +126,28 @@ describe('PostgreSQL stale connections', () => {
     const app = conn.config.get<string>('application_name')!
     const retries: unknown[] = []
     conn.on('retry', (e) => retries.push(e))
-    const running = conn.query('select 1 as ok from pg_sleep(0.2)', { cache: false })
-    await until(async () => {
-      const rows = await admin(`select 1 from pg_stat_activity where application_name = $1 and state = 'active'`, [app])
-      return rows.length > 0
-    })
-    await terminate(app)
-    expect((await running).get(0)).toEqual({ ok: 1 })
-    expect(retries.length).toBe(1)
-    await conn.close()
+    // The read waits on an advisory lock another session holds, so it is still running when its
+    // backend is terminated however slow the machine is; the retry finds the lock released.
+    const holder = new pg.Client({ connectionString: TEST_URL })
+    await holder.connect()
+    try {
+      await holder.query('select pg_advisory_lock(4242)')
+      const running = conn.query('select 1 as ok from pg_advisory_xact_lock_shared(4242)', { cache: false })
+      await until(async () => {
+        const rows = await admin(
+          `select 1 from pg_stat_activity where application_name = $1 and wait_event_type = 'Lock'`,
+          [app],
+        )
+        return rows.length > 0
+      })
+      await terminate(app)
+      await holder.query('select pg_advisory_unlock(4242)')
+      expect((await running).get(0)).toEqual({ ok: 1 })
+      expect(retries.length).toBe(1)
+    } finally {
+      await holder.end()
+      await conn.close()
+    }
   })
 
   it('fails with CONNECTION_FAILED when the server cannot be reached', async () => {
