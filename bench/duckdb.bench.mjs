@@ -26,7 +26,7 @@ const SQL = 'select * from items limit $1'
 const SIZES = [
   { limit: 1, options: { time: 1500, iterations: 2000, warmupTime: 250, warmupIterations: 200 } },
   { limit: 1_000, options: { time: 2000, iterations: 200, warmupTime: 250, warmupIterations: 20 } },
-  { limit: 100_000, options: { time: 0, iterations: 30, warmupTime: 0, warmupIterations: 3 } },
+  { limit: 100_000, options: { time: 0, iterations: 10, warmupTime: 0, warmupIterations: 2 } },
 ]
 const MEMORY_REPEATS = QUICK ? 1 : 3
 const budget = (o) =>
