@@ -70,7 +70,7 @@ describe('sqlconn doctor', () => {
     const [report] = JSON.parse(r.stdout)
     expect(report.adapter.package).toBe('sqlconn-nosuchdb')
     expect(report.adapter.version).toBeUndefined()
-    expect(report.adapter.installCommand).toMatch(/install sqlconn-nosuchdb$/)
+    expect(report.adapter.installCommand).toMatch(/^(npm install|pnpm add|yarn add|bun add) sqlconn-nosuchdb$/)
     expect(report.error.code).toBe('ADAPTER_NOT_INSTALLED')
   })
 })
