@@ -13,9 +13,9 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { inspect } from 'node:util'
 import { stringify } from 'smol-toml'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { ConnectionClass } from './connection.js'
-import { ConnectionClosedError, QueryError } from './errors.js'
+import { ConnectionClosedError, ConnectionError, QueryError } from './errors.js'
 import { connection } from './factory.js'
 import type { SqlConnection } from './sql-connection.js'
 import type { RowTable } from './table/table.js'
@@ -67,6 +67,29 @@ export interface ConformanceOptions {
    * one: the suite checks two such connections never share a cached result.
    */
   inMemory?: Record<string, unknown>
+  /**
+   * For adapters that reach a server over the network: the suite then checks that a connection
+   * which cannot be opened (refused port, unknown host, user or database) is a CONNECTION_FAILED
+   * error saying what to check, without SQL or password, and that only the refused port is retried.
+   */
+  connectFailures?: ConnectFailureOptions
+}
+
+/** How the suite points an adapter at a server it cannot reach or log in to. */
+export interface ConnectFailureOptions {
+  /** The server's name as the adapter's messages give it (`PostgreSQL`, `MySQL`). */
+  server: string
+  /**
+   * Options for the test server with these parts of its URL replaced (a refused port, an unknown
+   * host, user or database, a password); they are merged over `create()`'s options.
+   */
+  at(parts: {
+    hostname?: string
+    port?: string
+    username?: string
+    password?: string
+    pathname?: string
+  }): Record<string, unknown>
 }
 
 /** A password holding every character that ends a URL part, so a parser that splits it early shows it. */
@@ -304,7 +327,11 @@ export function describeConformance(options: ConformanceOptions): void {
       expect(Number(t.get(0)!.n)).toBe(3)
     })
 
-    describeArrowConformance(options, () => conn, () => table)
+    describeArrowConformance(
+      options,
+      () => conn,
+      () => table,
+    )
 
     it('reports a SQL error with the SQL in the message, without retrying', async () => {
       const retries: unknown[] = []
@@ -441,6 +468,8 @@ export function describeConformance(options: ConformanceOptions): void {
       }
     })
 
+    if (options.connectFailures) describeConnectFailures(options, options.connectFailures)
+
     describe('rotated secrets', () => {
       const targetTable = `${table}_target`
       const sqlText = `select target from ${targetTable}`
@@ -532,6 +561,95 @@ export function describeConformance(options: ConformanceOptions): void {
       })
     })
   })
+}
+
+/**
+ * A connection that cannot be opened is a ConnectionError (CONNECTION_FAILED) that says what to
+ * check, not a failed query carrying its SQL.
+ */
+function describeConnectFailures(options: ConformanceOptions, failures: ConnectFailureOptions): void {
+  describe('connection-level failures', () => {
+    const opened: SqlConnection[] = []
+
+    afterEach(async () => {
+      await Promise.all(opened.splice(0).map((c) => c.close()))
+    })
+
+    async function open(extra: Record<string, unknown>): Promise<SqlConnection> {
+      const conn = await options.create({ retry: false, cache: false, ...extra })
+      opened.push(conn)
+      return conn
+    }
+
+    it('a refused port is CONNECTION_FAILED naming host:port and what to check, without SQL or password', async () => {
+      const err = await queryFailure(await open(failures.at({ port: '1', password: 'S3cret-pw' })))
+      expect(err).toBeInstanceOf(ConnectionError)
+      expect((err as ConnectionError).code).toBe('CONNECTION_FAILED')
+      expect(err.message).toMatch(new RegExp(`could not reach ${failures.server} at [^ ]+:1: connection refused`))
+      expect(err.message).toContain('Check that the server is running')
+      expect(err.message).not.toContain('SQL:')
+      expect(err.message).not.toContain('S3cret-pw')
+    })
+
+    it('a refused port is still retried (it is transient)', async () => {
+      const conn = await open({
+        ...failures.at({ port: '1' }),
+        retry: { maxAttempts: 2, initialDelay: 1, maxDelay: 1 },
+      })
+      const retries: unknown[] = []
+      conn.on('retry', (e) => retries.push(e))
+      expect(await queryFailure(conn)).toBeInstanceOf(ConnectionError)
+      expect(retries).toHaveLength(2)
+    })
+
+    it('an unknown user is CONNECTION_FAILED naming the user and what to check, at once', async () => {
+      const conn = await open({
+        ...failures.at({ username: 'sqlconn_no_such_user', password: 'S3cret-pw' }),
+        retry: { maxAttempts: 3 },
+      })
+      const retries: unknown[] = []
+      conn.on('retry', (e) => retries.push(e))
+      const err = await queryFailure(conn)
+      expect((err as ConnectionError).code).toBe('CONNECTION_FAILED')
+      expect(err.message).toContain('refused the login of user "sqlconn_no_such_user"')
+      expect(err.message).toContain('Check user and password')
+      expect(err.message).not.toContain('SQL:')
+      expect(err.message).not.toContain('S3cret-pw')
+      expect(retries).toEqual([])
+    })
+
+    it('a missing database is CONNECTION_FAILED naming it', async () => {
+      const err = await queryFailure(await open(failures.at({ pathname: '/sqlconn_no_such_db' })))
+      expect((err as ConnectionError).code).toBe('CONNECTION_FAILED')
+      expect(err.message).toContain('has no database "sqlconn_no_such_db"')
+    })
+
+    it('an unknown host is CONNECTION_FAILED naming the host', async () => {
+      const err = await queryFailure(await open(failures.at({ hostname: 'no-such-host.invalid' })))
+      expect((err as ConnectionError).code).toBe('CONNECTION_FAILED')
+      expect(err.message).toContain('could not resolve the host name "no-such-host.invalid"')
+    })
+
+    it('a stream that cannot connect fails the same way', async () => {
+      const stream = (await open(failures.at({ port: '1' }))).stream('select 1')
+      const err = await stream.next().then(
+        () => new Error('connected'),
+        (e: unknown) => e as Error,
+      )
+      expect((err as ConnectionError).code).toBe('CONNECTION_FAILED')
+      expect(err.message).toContain('connection refused')
+    })
+  })
+}
+
+/** The error `conn.query(sql)` rejects with; fails the test if the query succeeds. */
+export async function queryFailure(conn: SqlConnection, sql = 'select 1'): Promise<Error> {
+  return (await conn.query(sql).then(
+    () => {
+      throw new Error(`expected ${sql} to fail, but it succeeded`)
+    },
+    (e: unknown) => e,
+  )) as Error
 }
 
 /** Waits until `check` holds, polling every 10 ms; for tests (no timing is asserted). */

@@ -1,6 +1,6 @@
 import { describeConformance } from '@sqlconn/core/testing'
 import { MysqlConnection } from '../src/index.js'
-import { useDatabase } from './helpers.js'
+import { TEST_URL, useDatabase } from './helpers.js'
 
 const database = useDatabase()
 const targetA = useDatabase()
@@ -17,6 +17,7 @@ describeConformance({
     await database.killAllWhileBusy()
   },
   targets: () => [{ uri: targetA.url }, { uri: targetB.url }],
+  connectFailures: { server: 'MySQL', at: (parts) => ({ uri: Object.assign(new URL(TEST_URL), parts).toString() }) },
   // mysql2's pool keeps what it was given: its own settings and each new connection's config.
   driverSettings: (conn) => {
     const pool = (conn as MysqlConnection).raw as unknown as {

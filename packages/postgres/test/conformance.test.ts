@@ -23,6 +23,10 @@ describeConformance({
     { url: TEST_URL, options: `-c search_path=${targetA.name}` },
     { url: TEST_URL, options: `-c search_path=${targetB.name}` },
   ],
+  connectFailures: {
+    server: 'PostgreSQL',
+    at: (parts) => ({ url: Object.assign(new URL(TEST_URL), parts).toString() }),
+  },
   // pg-pool keeps the options it was built with (its clients are made from them).
   driverSettings: (conn) => {
     const o = (conn as PostgresConnection).raw.options as unknown as Record<string, unknown>
