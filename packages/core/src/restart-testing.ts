@@ -3,6 +3,10 @@
  * while the test restarts the real server, and the run reports what the readers saw. Exported from
  * `@sqlconn/core/testing` so every adapter (and a third party's) measures it the same way.
  */
+import { exec } from 'node:child_process'
+import { promisify } from 'node:util'
+import { describe, expect, it } from 'vitest'
+import { type QueryError, SqlconnError } from './errors.js'
 import type { SqlConnection } from './sql-connection.js'
 import type { RowTable } from './table/table.js'
 
@@ -134,4 +138,116 @@ export async function readThroughRestart(run: RestartRun): Promise<RestartReport
   report.worstLatencyMs = Math.round(report.worstLatencyMs)
   report.outageMs = Math.round(report.outageMs)
   return report
+}
+
+/** What `describeRestart` needs to know about an adapter and its test server. */
+export interface RestartSuite {
+  /** The server as test names give it (`PostgreSQL`, `MySQL`). */
+  server: string
+  /** A shell command restarting the test server; undefined when there is none here (then the restart test skips, or fails under CI). */
+  restart: string | undefined
+  /** The environment variable that sets the restart command, named when CI has none. */
+  restartVariable: string
+  /** A shell command that starts the server if a failed restart left it stopped (a no-op when it runs). */
+  start?: string
+  /** A new connection to the test database with sqlconn's default retry settings, `options` merged in. */
+  open(options?: Record<string, unknown>): SqlConnection
+  /** Creates the table `items (id, v)` holding ids 1 to 1000 with `v = 3 * id`, where `open()` reads. */
+  createItems(): Promise<void>
+  /** Succeeds once a fresh driver connection outside any pool gets an answer. */
+  probe(): Promise<void>
+  /** Options for `open()` naming a user the server does not know. */
+  unknownUser: Record<string, unknown>
+  /** Options for `open()` naming a host no resolver knows. */
+  unknownHost: Record<string, unknown>
+  /** The driver's codes for a missing table (`driverCode`) and for a refused login (the cause's `code`). */
+  codes: { noSuchTable: string; unknownUser: string | RegExp }
+}
+
+/** The driver's own error code: a failed query and a failed connection both keep the driver's error as `cause`. */
+function causeCode(err: unknown): unknown {
+  return (err as { cause?: { code?: unknown } }).cause?.code
+}
+
+/** Runs `sql` once on a fresh `open(options)` and returns its error and the retries it made. */
+async function failOnce(
+  suite: RestartSuite,
+  sql: string,
+  options?: Record<string, unknown>,
+): Promise<{ err: unknown; retries: unknown[] }> {
+  const conn = suite.open(options)
+  const retries: unknown[] = []
+  conn.on('retry', (e) => retries.push(e))
+  try {
+    return { err: await conn.query(sql, { cache: false }).catch((e: unknown) => e), retries }
+  } finally {
+    await conn.close()
+  }
+}
+
+/**
+ * The restart contract with the default retry settings, as vitest tests: 20 concurrent readers
+ * lose no read while the real server restarts, and errors a restart cannot cure (a SQL error, an
+ * unknown user or host) fail at once. The file running it restarts a shared server, so run it
+ * after the package's other test files.
+ */
+export function describeRestart(suite: RestartSuite): void {
+  const sh = promisify(exec)
+  describe(`${suite.server} with the default retry settings`, () => {
+    it.skipIf(!suite.restart && !process.env.CI)(
+      'fails no read of 20 concurrent readers while the server restarts',
+      async () => {
+        const restart = suite.restart
+        if (!restart) throw new Error(`Set ${suite.restartVariable} to a command that restarts the test server.`)
+        await suite.createItems()
+        const conn = suite.open()
+        try {
+          const report = await readThroughRestart({
+            conn,
+            sql: 'select id, v from items',
+            check: (t) =>
+              t.numRows === 1000 && (t.getChild('v')!.toArray() as number[]).reduce((a, b) => a + b, 0) === 1_501_500,
+            restart: async () => {
+              await sh(restart)
+            },
+            probe: suite.probe,
+          })
+          console.log(`${suite.server} restart: ${JSON.stringify(report)}`)
+          expect(report.errors).toEqual([])
+          expect(report.failed).toBe(0)
+          expect(report.wrong).toBe(0)
+          expect(report.retries).toBeGreaterThan(0)
+        } finally {
+          await conn.close()
+          // A restart that failed half-way leaves the server stopped: start it for the tests after this one.
+          if (suite.start) await sh(suite.start).catch(() => {})
+          await waitUntilAnswers(suite.probe)
+        }
+      },
+      90_000,
+    )
+
+    it('fails a SQL error at once, without a retry', async () => {
+      const { err, retries } = await failOnce(suite, 'select * from no_such_table')
+      expect((err as QueryError).code).toBe('QUERY_FAILED')
+      expect((err as QueryError).driverCode).toBe(suite.codes.noSuchTable)
+      expect(retries).toEqual([])
+    })
+
+    it('fails an unknown user at once, without a retry', async () => {
+      const { err, retries } = await failOnce(suite, 'select 1', suite.unknownUser)
+      expect(err).toBeInstanceOf(SqlconnError)
+      const code = suite.codes.unknownUser
+      if (typeof code === 'string') expect(causeCode(err)).toBe(code)
+      else expect(causeCode(err)).toMatch(code)
+      expect(retries).toEqual([])
+    })
+
+    it('fails an unknown host at once, without a retry', async () => {
+      const { err, retries } = await failOnce(suite, 'select 1', suite.unknownHost)
+      expect(err).toBeInstanceOf(SqlconnError)
+      expect(causeCode(err)).toBe('ENOTFOUND')
+      expect(retries).toEqual([])
+    })
+  })
 }

@@ -670,7 +670,14 @@ export function within<T>(promise: Promise<T>, what: string, ms = 10_000): Promi
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }
 
-export { type RestartReport, type RestartRun, readThroughRestart, waitUntilAnswers } from './restart-testing.js'
+export {
+  describeRestart,
+  type RestartReport,
+  type RestartRun,
+  type RestartSuite,
+  readThroughRestart,
+  waitUntilAnswers,
+} from './restart-testing.js'
 
 /**
  * Runs `node <script> ...args` in a child process and resolves with its exit code, output and how
