@@ -8,15 +8,15 @@
  * describeConformance({ name: 'sqlite', create: (o) => new SqliteConnection('t', { filename, ...o }) })
  */
 import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { inspect } from 'node:util'
 import { stringify } from 'smol-toml'
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { ConnectionClass } from './connection.js'
 import { ConnectionClosedError, ConnectionError, QueryError } from './errors.js'
-import { connection } from './factory.js'
+import { closeAll, connection } from './factory.js'
 import type { SqlConnection } from './sql-connection.js'
 import type { RowTable } from './table/table.js'
 import { describeArrowConformance } from './testing-arrow.js'
@@ -650,6 +650,58 @@ export async function queryFailure(conn: SqlConnection, sql = 'select 1'): Promi
     },
     (e: unknown) => e,
   )) as Error
+}
+
+/** A test's own directory, from `useSandbox()`. */
+export interface Sandbox {
+  /** The current test's directory (its `home` and `project`, the working directory, are inside). */
+  dir(): string
+  /**
+   * Writes `text` to `file` (relative to `dir()`), creating its folders, and returns the full path;
+   * with `mode`, the file gets those permissions (a driver may refuse a password file others can read).
+   */
+  write(file: string, text: string, mode?: number): string
+}
+
+/**
+ * Gives each test its own working directory and HOME (so no real ~/.sqlconn, or a driver's own
+ * files there, is read), with SQLCONN_SECRETS_FILE, DATABASE_URL and the `variables` listed unset,
+ * and restores them all afterwards, after `closeAll()`. Call it at the top of a test file.
+ */
+export function useSandbox(variables: readonly string[] = []): Sandbox {
+  let dir = ''
+  const names = ['HOME', 'SQLCONN_SECRETS_FILE', 'DATABASE_URL', ...variables]
+  let saved: Record<string, string | undefined> = {}
+  let cwd = ''
+  beforeEach(() => {
+    saved = Object.fromEntries(names.map((n) => [n, process.env[n]]))
+    cwd = process.cwd()
+    dir = mkdtempSync(path.join(tmpdir(), 'sqlconn-test-'))
+    mkdirSync(path.join(dir, 'home'))
+    mkdirSync(path.join(dir, 'project'))
+    for (const n of names) delete process.env[n]
+    process.env.HOME = path.join(dir, 'home')
+    process.chdir(path.join(dir, 'project'))
+  })
+  afterEach(async () => {
+    await closeAll()
+    process.chdir(cwd)
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k]
+      else process.env[k] = v
+    }
+    rmSync(dir, { recursive: true, force: true })
+  })
+  return {
+    dir: () => dir,
+    write(file: string, text: string, mode?: number) {
+      const full = path.resolve(dir, file)
+      mkdirSync(path.dirname(full), { recursive: true })
+      writeFileSync(full, text)
+      if (mode !== undefined) chmodSync(full, mode)
+      return full
+    },
+  }
 }
 
 /** Waits until `check` holds, polling every 10 ms; for tests (no timing is asserted). */

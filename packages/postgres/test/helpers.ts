@@ -1,10 +1,8 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import type { Socket } from 'node:net'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
 import { closeAll } from '@sqlconn/core'
+import { type Sandbox, useSandbox as useCoreSandbox } from '@sqlconn/core/testing'
 import pg from 'pg'
-import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest'
+import { afterAll, beforeAll } from 'vitest'
 import { PostgresConnection } from '../src/index.js'
 
 /** The test server. An unreachable server fails the tests that need it; nothing is skipped. */
@@ -90,44 +88,11 @@ export function open(schema: string, options: Record<string, unknown> = {}): Pos
 }
 
 /**
- * Gives each test its own working directory and HOME (so no real ~/.sqlconn, ~/.pgpass or
- * ~/.pg_service.conf is read) and restores them, and the variables listed, afterwards.
+ * Core's `useSandbox()` (each test its own working directory and HOME, so no real ~/.sqlconn,
+ * ~/.pgpass or ~/.pg_service.conf is read), writing files as 0600 unless told: pg ignores a
+ * ~/.pgpass that others can read.
  */
-export function useSandbox(variables: readonly string[] = []): {
-  dir: () => string
-  write: (file: string, text: string, mode?: number) => string
-} {
-  let dir = ''
-  const names = ['HOME', 'SQLCONN_SECRETS_FILE', 'DATABASE_URL', ...variables]
-  let saved: Record<string, string | undefined> = {}
-  let cwd = ''
-  beforeEach(() => {
-    saved = Object.fromEntries(names.map((n) => [n, process.env[n]]))
-    cwd = process.cwd()
-    dir = mkdtempSync(path.join(tmpdir(), 'sqlconn-pg-test-'))
-    mkdirSync(path.join(dir, 'home'))
-    mkdirSync(path.join(dir, 'project'))
-    for (const n of names) delete process.env[n]
-    process.env.HOME = path.join(dir, 'home')
-    process.chdir(path.join(dir, 'project'))
-  })
-  afterEach(async () => {
-    await closeAll()
-    process.chdir(cwd)
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k]
-      else process.env[k] = v
-    }
-    rmSync(dir, { recursive: true, force: true })
-  })
-  return {
-    dir: () => dir,
-    write(file: string, text: string, mode = 0o600) {
-      const full = path.resolve(dir, file)
-      mkdirSync(path.dirname(full), { recursive: true })
-      writeFileSync(full, text)
-      chmodSync(full, mode)
-      return full
-    },
-  }
+export function useSandbox(variables: readonly string[] = []): Sandbox {
+  const sandbox = useCoreSandbox(variables)
+  return { dir: sandbox.dir, write: (file, text, mode = 0o600) => sandbox.write(file, text, mode) }
 }
