@@ -722,6 +722,7 @@ export function within<T>(promise: Promise<T>, what: string, ms = 10_000): Promi
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }
 
+export { packAndInstall } from './pack-testing.js'
 export {
   describeRestart,
   type RestartReport,

@@ -1,31 +1,19 @@
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { packAndInstall } from '@sqlconn/core/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 // core and duckdb packed as they are published, installed with npm into a new project outside the
 // workspace, with the peers a user installs.
 const here = path.dirname(fileURLToPath(import.meta.url))
 const packages = path.resolve(here, '..', '..')
-const project = mkdtempSync(path.join(tmpdir(), 'sqlconn-duckdb-pack-'))
+let project = ''
 const PACKED = ['core', 'duckdb'] as const
 
 function manifest(dir: string): { devDependencies?: Record<string, string> } {
   return JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'))
-}
-
-function pnpm(args: string[], cwd: string): string {
-  const execpath = process.env.npm_execpath
-  if (execpath && /pnpm/.test(execpath)) {
-    return execFileSync(
-      /\.c?js$/.test(execpath) ? process.execPath : execpath,
-      /\.c?js$/.test(execpath) ? [execpath, ...args] : args,
-      { cwd, encoding: 'utf8' },
-    )
-  }
-  return execFileSync('npx', ['-y', 'pnpm@10.34.9', ...args], { cwd, encoding: 'utf8' })
 }
 
 const CHECK = `import { closeAll, connection } from '@sqlconn/core'
@@ -41,32 +29,18 @@ await closeAll()
 `
 
 beforeAll(() => {
-  for (const pkg of PACKED) pnpm(['pack', '--pack-destination', project], path.join(packages, pkg))
-  const tarballs = readdirSync(project).filter((f) => f.endsWith('.tgz'))
-  expect(tarballs).toHaveLength(PACKED.length)
-  writeFileSync(
-    path.join(project, 'package.json'),
-    JSON.stringify({ name: 'pack-check', private: true, type: 'module' }),
-  )
   const dev = manifest(path.join(packages, 'duckdb')).devDependencies!
-  execFileSync(
-    'npm',
-    [
-      'install',
-      '--prefer-offline',
-      '--no-audit',
-      '--no-fund',
-      '--loglevel=error',
-      ...tarballs.map((t) => `./${t}`),
-      `@duckdb/node-api@${dev['@duckdb/node-api']}`,
-      `kysely@${dev.kysely}`,
-    ],
-    { cwd: project, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 240_000 },
+  project = packAndInstall(
+    PACKED.map((pkg) => path.join(packages, pkg)),
+    [`@duckdb/node-api@${dev['@duckdb/node-api']}`, `kysely@${dev.kysely}`],
+    'sqlconn-duckdb-pack-',
   )
   writeFileSync(path.join(project, 'check.mjs'), CHECK)
 }, 300_000)
 
-afterAll(() => rmSync(project, { recursive: true, force: true }))
+afterAll(() => {
+  if (project) rmSync(project, { recursive: true, force: true })
+})
 
 describe('the published @sqlconn/duckdb', () => {
   it('installs with npm into a new project, where type "duckdb" queries a Parquet file and writes through Kysely', () => {

@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { packAndInstall } from '@sqlconn/core/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 // One pack and one npm install, shared by every check: the published packages as a user gets them,
@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 const here = path.dirname(fileURLToPath(import.meta.url))
 const packages = path.resolve(here, '..', '..')
 const root = path.resolve(packages, '..')
-const project = mkdtempSync(path.join(tmpdir(), 'sqlconn-pack-'))
+let project = ''
 const PACKED = ['core', 'sqlite', 'postgres', 'mysql', 'duckdb'] as const
 /** Peers for features the consumer does not use: the conformance suite and a Redis cache. */
 const UNUSED_PEERS = new Set(['vitest', '@keyv/redis'])
@@ -24,18 +24,6 @@ type Manifest = {
 
 function manifest(dir: string): Manifest {
   return JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as Manifest
-}
-
-function pnpm(args: string[], cwd: string): string {
-  const execpath = process.env.npm_execpath
-  if (execpath && /pnpm/.test(execpath)) {
-    return execFileSync(
-      /\.c?js$/.test(execpath) ? process.execPath : execpath,
-      /\.c?js$/.test(execpath) ? [execpath, ...args] : args,
-      { cwd, encoding: 'utf8' },
-    )
-  }
-  return execFileSync('npx', ['-y', 'pnpm@10.34.9', ...args], { cwd, encoding: 'utf8' })
 }
 
 /**
@@ -128,33 +116,18 @@ const TSCONFIG = {
 }
 
 beforeAll(() => {
-  for (const pkg of PACKED) pnpm(['pack', '--pack-destination', project], path.join(packages, pkg))
-  const tarballs = readdirSync(project).filter((f) => f.endsWith('.tgz'))
-  expect(tarballs).toHaveLength(PACKED.length)
-  writeFileSync(
-    path.join(project, 'package.json'),
-    JSON.stringify({ name: 'pack-check', private: true, type: 'module' }),
-  )
   const typescript = `typescript@${manifest(root).devDependencies!.typescript}`
-  execFileSync(
-    'npm',
-    [
-      'install',
-      '--prefer-offline',
-      '--no-audit',
-      '--no-fund',
-      '--loglevel=error',
-      ...tarballs.map((t) => `./${t}`),
-      ...peersToInstall(),
-      typescript,
-    ],
-    { cwd: project, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 240_000 },
+  project = packAndInstall(
+    PACKED.map((pkg) => path.join(packages, pkg)),
+    [...peersToInstall(), typescript],
   )
   writeFileSync(path.join(project, 'check.ts'), CONSUMER)
   writeFileSync(path.join(project, 'tsconfig.json'), JSON.stringify(TSCONFIG, null, 2))
 }, 300_000)
 
-afterAll(() => rmSync(project, { recursive: true, force: true }))
+afterAll(() => {
+  if (project) rmSync(project, { recursive: true, force: true })
+})
 
 describe('published packages', () => {
   it('install with npm outside the workspace and run a query', () => {
