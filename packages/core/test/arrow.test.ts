@@ -120,7 +120,9 @@ describe('toArrow()', () => {
   })
 
   it('keeps a column with a value out of its integer range as text instead of wrapping it', () => {
-    const small = tableFromRows([{ v: 1 }, { v: 300 }], [{ name: 'v', type: 'int8' }]).toArrow().getChild('v')!
+    const small = tableFromRows([{ v: 1 }, { v: 300 }], [{ name: 'v', type: 'int8' }])
+      .toArrow()
+      .getChild('v')!
     expect([String(small.type), ...small]).toEqual(['Utf8', '1', '300'])
     const big = tableFromRows([{ v: '1' }, { v: '18446744073709551616' }], [{ name: 'v', type: 'int64' }])
     expect(String(big.toArrow().getChild('v')!.type)).toBe('Utf8')
