@@ -13,6 +13,8 @@ export async function lockInAnotherProcess(file: string): Promise<{ pid: number;
     DuckDBInstance.create(${JSON.stringify(file)}).then(async (db) => {
       const c = await db.connect()
       await c.run('create table if not exists held (x integer)')
+      // Kept reachable: a collected instance closes its database and lets the lock go.
+      globalThis.held = { db, c }
       process.stdout.write('ready\\n')
       setInterval(() => {}, 1000)
     })`
