@@ -6,7 +6,6 @@ import { isNullAt, sliceData, valueAt } from './storage.js'
 import type { Field, LogicalType, Schema } from './types.js'
 
 const DATA = new WeakMap<Column, ColumnData>()
-const TABLE_DATA = new WeakMap<object, readonly ColumnData[]>()
 
 /** One column of a RowTable, shaped like apache-arrow's `Vector`. */
 export class Column<T = unknown> implements Iterable<T | null> {
@@ -77,9 +76,12 @@ export function columnData(column: Column): ColumnData {
   return DATA.get(column)!
 }
 
+/** The column storage of a table, for core's Arrow export. Set by RowTable's static block. */
+let dataOf: (table: RowTable<object>) => readonly ColumnData[]
+
 /** One RecordBatch of `table` in `a`'s classes, with `fields` as its Arrow fields (a stream's one schema). Internal. */
 export function recordBatchOf(a: Arrow, table: RowTable<object>, fields: readonly A.Field[]): A.RecordBatch {
-  return toRecordBatch(a, table.schema, table.schema.fields, TABLE_DATA.get(table)!, fields, true)
+  return toRecordBatch(a, table.schema, table.schema.fields, dataOf(table), fields, true)
 }
 
 /** A row of a RowTable as a plain object. */
@@ -101,11 +103,15 @@ export class RowTable<R extends object = Row> implements Iterable<R> {
   readonly #data: readonly ColumnData[]
   readonly #names: readonly string[]
 
+  // Core's Arrow export reads the storage through this, with no per-table bookkeeping on the query path.
+  static {
+    dataOf = (table) => table.#data
+  }
+
   /** @internal adapters build tables with TableBuilder */
   private constructor(fields: readonly Field[], data: readonly ColumnData[], metadata: ReadonlyMap<string, string>) {
     this.schema = Object.freeze({ fields: Object.freeze([...fields]), metadata })
     this.#data = data
-    TABLE_DATA.set(this, data)
     this.#names = fields.map((f) => f.name)
     this.numRows = data[0]?.length ?? 0
   }
