@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { createClient } from '@keyv/redis'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { QueryCache } from '../src/cache/query-cache.js'
 import { TableBuilder } from '../src/table/builder.js'
 import type { RowTable } from '../src/table/table.js'
@@ -190,9 +190,16 @@ describe('a Redis cache that is down', () => {
     } finally {
       await redis.sendCommand(['CLIENT', 'UNPAUSE'])
     }
-    await new Promise((r) => setTimeout(r, 400))
-    const { hit } = await cache.getOrRun(key, 60_000, async () => everyType())
-    expect(hit).toBe(true)
+    // The breaker reads the clock (Date.now) to know it may try again: move the clock past
+    // halfOpenAfter instead of sleeping through it.
+    vi.useFakeTimers({ toFake: ['Date'] })
+    try {
+      vi.setSystemTime(Date.now() + 400)
+      const { hit } = await cache.getOrRun(key, 60_000, async () => everyType())
+      expect(hit).toBe(true)
+    } finally {
+      vi.useRealTimers()
+    }
     expect(states).toEqual(expect.arrayContaining(['open', 'half-open', 'closed']))
     expect(cache.stats.breaker).toBe('closed')
     await cache.close()
