@@ -36,6 +36,13 @@ export {
   type SourceKind,
 } from './options.js'
 export type { CompiledSql, Placeholder } from './params.js'
+export {
+  type DrainablePool,
+  type DrainOptions,
+  endWhenIdle,
+  isNetworkErrorCode,
+  NETWORK_ERROR_CODES,
+} from './pool.js'
 export type { RetryOptions } from './retry.js'
 export {
   type ArrowStreamOptions,

@@ -17,7 +17,7 @@ import {
 import type { MysqlDialect, MysqlPool } from 'kysely'
 import { createPool, type Pool, type PoolConnection } from 'mysql2'
 import { connectFailure, describeConnectFailure } from './connect-errors.js'
-import { endWhenIdle } from './drain.js'
+import { endPoolWhenIdle } from './drain.js'
 import { nativeLayer, sourceRank } from './native.js'
 import { MYSQL_OPTIONS, RESULT_OPTIONS } from './options.js'
 import { effectiveConfig, type PoolOptions, poolOptions } from './pool-options.js'
@@ -90,7 +90,7 @@ export class MysqlConnection<DB = any> extends SqlConnection<Pool, DB> {
    * `end()`, since a pool whose sockets are dead may never call back).
    */
   protected override disconnect(raw: Pool): Promise<void> {
-    return endWhenIdle(raw)
+    return endPoolWhenIdle(raw)
   }
 
   /**

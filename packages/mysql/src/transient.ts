@@ -1,14 +1,12 @@
-/** Error codes a pool reset and a retry can cure: the connection or the server went away, or was busy. */
+import { isNetworkErrorCode } from '@sqlconn/core'
+
+/**
+ * mysql2's and the server's codes a pool reset and a retry can cure: the connection or the server
+ * went away, or was busy. Node's socket codes (core's NETWORK_ERROR_CODES) are transient too.
+ */
 const TRANSIENT_CODES: ReadonlySet<string> = new Set([
   'PROTOCOL_CONNECTION_LOST', // the server closed the connection (KILL, wait_timeout, restart)
   'PROTOCOL_SEQUENCE_TIMEOUT',
-  'ECONNRESET',
-  'ECONNREFUSED', // the server is restarting
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EAI_AGAIN',
   'ER_SERVER_SHUTDOWN', // 1053: shutdown in progress
   'ER_CON_COUNT_ERROR', // 1040: too many connections; backoff helps
   'ER_CONNECTION_KILLED', // 1927 (MariaDB): this connection was killed
@@ -48,7 +46,7 @@ export function isTransientMysqlError(error: unknown): boolean {
   if (error === null || typeof error !== 'object') return false
   const e = error as { code?: unknown; fatal?: unknown; message?: unknown }
   const code = typeof e.code === 'string' ? e.code : undefined
-  if (code && TRANSIENT_CODES.has(code)) return true
+  if (code && (TRANSIENT_CODES.has(code) || isNetworkErrorCode(code))) return true
   const message = typeof e.message === 'string' ? e.message : ''
   if (TRANSIENT_MESSAGES.some((m) => message.startsWith(m))) return true
   return e.fatal === true && !code?.startsWith('ER_') && !(code && PERMANENT_CODES.has(code))

@@ -16,7 +16,7 @@ import {
 import type { PostgresCursorConstructor, PostgresDialect, PostgresPool } from 'kysely'
 import pg from 'pg'
 import Cursor from 'pg-cursor'
-import { endWhenIdle } from './drain.js'
+import { endPoolWhenIdle } from './drain.js'
 import { connectFailure, describeConnectFailure, isTransientPgError, pgErrorScope } from './errors.js'
 import { POSTGRES_OPTIONS, postgresNativeConfig } from './options.js'
 import { effectiveConfig, sslFromMode, sslSetting } from './settings.js'
@@ -117,7 +117,7 @@ export class PostgresConnection<DB = any> extends SqlConnection<pg.Pool, DB> {
    * released).
    */
   protected override disconnect(raw: pg.Pool): Promise<void> {
-    return endWhenIdle(raw)
+    return endPoolWhenIdle(raw)
   }
 
   /** Enum and extension type oids belong to a database: a reset may point at another one. */

@@ -1,17 +1,4 @@
-import { ConnectionError } from '@sqlconn/core'
-
-/** Node socket errors that mean the connection, not the query, failed. */
-const NETWORK_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ECONNABORTED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'EAI_AGAIN',
-])
+import { ConnectionError, isNetworkErrorCode } from '@sqlconn/core'
 
 /**
  * SQLSTATEs a reset and retry can cure: the server shutting down or starting up (57P01 admin
@@ -51,7 +38,7 @@ export function isTransientPgError(error: unknown, depth = 0): boolean {
   if (error instanceof ConnectionError) return isTransientPgError(error.cause, depth + 1)
   const e = error as { code?: unknown; message?: unknown; errors?: unknown; severity?: unknown }
   if (typeof e.code === 'string') {
-    if (NETWORK_CODES.has(e.code)) return true
+    if (isNetworkErrorCode(e.code)) return true
     // A SQLSTATE is five characters; a server error is judged by its code alone.
     if (/^[0-9A-Z]{5}$/.test(e.code)) return transientSqlState(e.code)
   }
@@ -78,7 +65,7 @@ export function pgErrorScope(error: unknown, depth = 0): 'none' | 'client' | 'po
   if (error instanceof ConnectionError) return pgErrorScope(error.cause, depth + 1)
   const e = error as { code?: unknown; message?: unknown; errors?: unknown }
   if (typeof e.code === 'string') {
-    if (NETWORK_CODES.has(e.code)) return 'pool'
+    if (isNetworkErrorCode(e.code)) return 'pool'
     if (e.code === '53300' || e.code === '57P03') return 'none'
     if (/^[0-9A-Z]{5}$/.test(e.code)) return 'client'
   }
