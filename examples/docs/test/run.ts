@@ -1,0 +1,138 @@
+import { spawn } from 'node:child_process'
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import mysql from 'mysql2/promise'
+import pg from 'pg'
+import type { Files, Program } from './blocks.ts'
+
+/** The service URLs the docs write; a run swaps in the test environment's (SQLCONN_TEST_*), on a database of its own. */
+export const DOC_URLS = {
+  postgres: 'postgres://postgres@127.0.0.1:5432/test',
+  mysql: 'mysql://root@127.0.0.1:3306/test',
+  redis: 'redis://127.0.0.1:6379',
+} as const
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const nodeModules = path.resolve(here, '../node_modules')
+
+/** Where the docs' services are during a run: a fresh PostgreSQL and MySQL database each, removed afterwards. */
+export interface Services {
+  /** The docs' URL → the URL this run uses. */
+  urls: Map<string, string>
+  /** The database name this run uses instead of `test`. */
+  database: string
+  drop(): Promise<void>
+}
+
+/** Creates this run's databases, so the docs' `orders` and `events` tables meet no other test's. */
+export async function services(env: NodeJS.ProcessEnv = process.env): Promise<Services> {
+  const database = `sqlconn_docs_${process.pid}_${Date.now().toString(36)}`
+  const pgUrl = new URL(env.SQLCONN_TEST_POSTGRES_URL ?? DOC_URLS.postgres)
+  const myUrl = new URL(env.SQLCONN_TEST_MYSQL_URL ?? DOC_URLS.mysql)
+  const admin = new pg.Client({ connectionString: pgUrl.href })
+  await admin.connect()
+  await admin.query(`create database ${database}`)
+  await admin.end()
+  const my = await mysql.createConnection(myUrl.href)
+  await my.query(`create database ${database}`)
+  await my.end()
+  const ownPg = new URL(pgUrl)
+  ownPg.pathname = `/${database}`
+  const ownMy = new URL(myUrl)
+  ownMy.pathname = `/${database}`
+  return {
+    database,
+    urls: new Map([
+      [DOC_URLS.postgres, ownPg.href],
+      [DOC_URLS.mysql, ownMy.href],
+      [DOC_URLS.redis, (env.SQLCONN_TEST_REDIS_URL ?? DOC_URLS.redis).replace(/\/$/, '')],
+    ]),
+    async drop() {
+      const a = new pg.Client({ connectionString: pgUrl.href })
+      await a.connect()
+      await a.query(`drop database if exists ${database} with (force)`)
+      await a.end()
+      const m = await mysql.createConnection(myUrl.href)
+      await m.query(`drop database if exists ${database}`)
+      await m.end()
+    },
+  }
+}
+
+/** A doc's own working directory and home, as a newcomer's project: the packages resolve from its node_modules. */
+export interface Sandbox {
+  cwd: string
+  home: string
+  /** Writes a TOML block's files (`~/` in the home directory). */
+  write(files: Files['files'], services: Services): void
+  /** Runs a program with node; resolves to its exit code and everything it printed, paths shown as in the docs. */
+  run(program: Program, services: Services, timeoutMs: number): Promise<{ code: number | null; output: string }>
+  remove(): void
+}
+
+/** Replaces the docs' service URLs with this run's. */
+function localize(text: string, services: Services): string {
+  let out = text
+  for (const [doc, own] of services.urls) out = out.replaceAll(doc, own)
+  return out
+}
+
+export function sandbox(name: string): Sandbox {
+  const root = realpathSync(mkdtempSync(path.join(tmpdir(), `sqlconn-docs-${name.replace(/\W+/g, '-')}-`)))
+  const cwd = path.join(root, 'app')
+  const home = path.join(root, 'home')
+  mkdirSync(cwd)
+  mkdirSync(home)
+  symlinkSync(nodeModules, path.join(cwd, 'node_modules'), 'dir')
+  writeFileSync(path.join(cwd, 'package.json'), '{ "private": true, "type": "module" }\n')
+  let count = 0
+
+  /** The output as the docs show it: their paths (/app, /home/me), their URLs and database name. */
+  const asDocs = (text: string, services: Services) => {
+    let out = text.replaceAll(cwd, '/app').replaceAll(home, '/home/me')
+    for (const [doc, own] of services.urls) out = out.replaceAll(own, doc)
+    return out.replaceAll(services.database, 'test')
+  }
+
+  return {
+    cwd,
+    home,
+    write(files, services) {
+      for (const file of files) {
+        const target = file.path.startsWith('~/') ? path.join(home, file.path.slice(2)) : path.join(cwd, file.path)
+        mkdirSync(path.dirname(target), { recursive: true })
+        writeFileSync(target, localize(file.content, services))
+      }
+    },
+    run(program, services, timeoutMs) {
+      const file = path.join(cwd, `.block-${program.line}-${++count}${program.extension}`)
+      writeFileSync(file, localize(program.source, services))
+      const env: NodeJS.ProcessEnv = {}
+      for (const [k, v] of Object.entries(process.env)) {
+        // The doc's program sees a newcomer's environment: no database settings, no test runner.
+        if (/^(PG|MYSQL_|DATABASE_URL$|SQLCONN_|VITEST|NODE_OPTIONS$|FORCE_COLOR$|NO_COLOR$|TEST$)/.test(k)) continue
+        env[k] = v
+      }
+      env.HOME = home
+      return new Promise((resolve) => {
+        const child = spawn(process.execPath, [file], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
+        let output = ''
+        child.stdout.on('data', (d) => (output += d))
+        child.stderr.on('data', (d) => (output += d))
+        const timer = setTimeout(() => {
+          output += `\n[killed after ${timeoutMs} ms]`
+          child.kill('SIGKILL')
+        }, timeoutMs)
+        child.on('close', (code) => {
+          clearTimeout(timer)
+          resolve({ code, output: asDocs(output, services) })
+        })
+      })
+    },
+    remove() {
+      rmSync(root, { recursive: true, force: true })
+    },
+  }
+}
