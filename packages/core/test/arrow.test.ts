@@ -6,7 +6,7 @@ import pl from 'nodejs-polars'
 import { describe, expect, it } from 'vitest'
 import { type FieldInit, tableFromRows, useArrow } from '../src/index.js'
 import { decodeTable, encodeTable } from '../src/table/codec.js'
-import { decimalText } from '../src/testing-arrow.js'
+import { decimalText } from '../src/testing/arrow.js'
 
 const run = promisify(execFile)
 const consumer = (file: string) => path.join(import.meta.dirname, 'fixtures', 'arrow-consumer', file)

@@ -10,7 +10,7 @@ function fakePool(idle: boolean, extra: Partial<DrainablePool> = {}) {
   const did: string[] = []
   const pool = {
     busy: !idle,
-    idle: () => !pool.busy,
+    idle: (): boolean => !pool.busy,
     failWaiting: () => did.push('failWaiting'),
     end: async () => {
       did.push('end')

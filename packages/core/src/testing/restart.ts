@@ -6,9 +6,9 @@
 import { exec } from 'node:child_process'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
-import { type QueryError, SqlconnError } from './errors.js'
-import type { SqlConnection } from './sql-connection.js'
-import type { RowTable } from './table/table.js'
+import { type QueryError, SqlconnError } from '../errors.js'
+import type { SqlConnection } from '../sql-connection.js'
+import type { RowTable } from '../table/table.js'
 
 /** One restart under load: the connection, the read, and how to restart and probe the server. */
 export interface RestartRun {

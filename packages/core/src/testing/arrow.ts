@@ -3,9 +3,9 @@
  * streams) reads back, value for value, in the app's own apache-arrow.
  */
 import { describe, expect, it } from 'vitest'
-import type { SqlConnection } from './sql-connection.js'
-import type { RowTable } from './table/table.js'
-import type { ConformanceOptions } from './testing.js'
+import type { SqlConnection } from '../sql-connection.js'
+import type { RowTable } from '../table/table.js'
+import type { ConformanceOptions } from './options.js'
 
 type ArrowModule = typeof import('apache-arrow')
 
