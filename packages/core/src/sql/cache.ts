@@ -1,0 +1,168 @@
+import { type CacheOptions, type CacheStats, QueryCache, validateCacheOptions } from '../cache/query-cache.js'
+import { type CacheStatus, cacheStatus } from '../cache/status.js'
+import { toMilliseconds } from '../duration.js'
+import type { CompiledSql } from '../params.js'
+import { secretsCacheDefaults } from '../secrets.js'
+import type { RowTable } from '../table/table.js'
+import { identityKey } from './identity.js'
+import type { QueryOptions } from './options.js'
+import { abortable } from './retry-run.js'
+
+/** What a connection's cache needs from it; SqlConnection passes closures over its protected hooks. */
+export interface CacheHost {
+  /** The connection's name, for `[connections.<name>.cache]`. */
+  readonly name: string
+  /** The connection type's short name: a key's first part. */
+  typeName(): string
+  /** The connection's `[connections.<name>]` section. */
+  secrets(): Readonly<Record<string, unknown>>
+  /** The values that identify the data read: the connection's `cacheIdentity()`. */
+  identityValues(): Record<string, unknown>
+  /** The connection's `redact()`. */
+  redact(text: string): string
+  /** The connection's `redactError()`. */
+  redactError<E>(error: E): E
+  /** The store failed (an error already redacted); the query went to the database. */
+  onError(error: Error): void
+  /** The store's circuit breaker changed state. */
+  onBreaker(state: 'closed' | 'open' | 'half-open'): void
+}
+
+/** One read's outcome: the table, whether it came from the cache, and which cache was asked. */
+export interface CachedRead {
+  table: RowTable
+  hit: boolean
+  tier: QueryCache['tier'] | undefined
+}
+
+/**
+ * The cache side of a SqlConnection's query path, in one place: settings layered from code and the
+ * secrets files, the identity every key starts with, cached reads, clearing, stats and status.
+ */
+export class ConnectionCache {
+  readonly #host: CacheHost
+  readonly #option: CacheOptions | false | undefined
+  #cache: QueryCache | false | undefined
+  #identity: string | undefined
+
+  /** @param option the `cache` option given in code */
+  constructor(host: CacheHost, option: CacheOptions | false | undefined) {
+    this.#host = host
+    this.#option = option
+  }
+
+  /** Cache settings, key by key: code, then `[connections.<name>.cache]`, then the top-level `[cache]`. */
+  get store(): QueryCache | false {
+    if (this.#cache === undefined) {
+      const section = this.#host.secrets().cache
+      if (this.#option === false || section === false) this.#cache = false
+      else {
+        const layers = [
+          validateCacheOptions(secretsCacheDefaults(), 'the [cache] table of the secrets files'),
+          validateCacheOptions(
+            (section as Record<string, unknown> | undefined) ?? {},
+            `[connections.${this.#host.name}.cache]`,
+          ),
+          validateCacheOptions((this.#option ?? {}) as Record<string, unknown>, 'the cache option in code'),
+        ]
+        const options: CacheOptions = Object.assign({}, ...layers)
+        // `url` and `store` both name the backend: the highest layer giving either decides it, so a
+        // store passed in code beats a [cache] url in the secrets file.
+        const backend = layers.findLast((l) => l.url !== undefined || l.store !== undefined)
+        if (backend) {
+          options.url = backend.url
+          options.store = backend.store
+        }
+        this.#cache = new QueryCache(options, {
+          onError: (error) => this.#host.onError(this.#redactError(error)),
+          onBreaker: (state) => this.#host.onBreaker(state),
+        })
+      }
+    }
+    return this.#cache
+  }
+
+  /** The cache key's first part: the type and a hash of `cacheIdentity()` (no secret in clear). */
+  get identity(): string {
+    if (!this.#identity) {
+      let values: Record<string, unknown>
+      try {
+        values = this.#host.identityValues()
+      } catch (err) {
+        // Adapters read their options here (a URL to parse): what they throw may quote one.
+        throw this.#host.redactError(err)
+      }
+      this.#identity = identityKey(this.#host.typeName(), values)
+    }
+    return this.#identity
+  }
+
+  /** Computes the identity again on next use (after a reset: an in-memory target is a new one). */
+  forgetIdentity(): void {
+    this.#identity = undefined
+  }
+
+  /** Drops the store and the identity: the secrets section changed, so may the settings. */
+  drop(): void {
+    if (this.#cache) void this.#cache.close()
+    this.#cache = undefined
+    this.#identity = undefined
+  }
+
+  /**
+   * `run`'s result, from the cache when `options` allow it and it holds one. Concurrent identical
+   * misses share one run, so the run never gets this caller's signal; the caller stops waiting on it.
+   */
+  async read(
+    compiled: CompiledSql,
+    options: QueryOptions,
+    run: (compiled: CompiledSql, options: Pick<QueryOptions, 'indexCol' | 'signal'>) => Promise<RowTable>,
+  ): Promise<CachedRead> {
+    const ttlMs = options.ttl === null ? undefined : toMilliseconds(options.ttl)
+    const cache = options.cache === false || ttlMs === 0 ? false : this.store
+    if (!cache) return { table: await abortable(run(compiled, options), options.signal), hit: false, tier: undefined }
+    const key = cache.key(this.identity, compiled.sql, compiled.parameters, options.indexCol ?? null)
+    const shared = cache.getOrRun(key, ttlMs, () => run(compiled, { indexCol: options.indexCol }))
+    const { table, hit } = await abortable(shared, options.signal)
+    return { table, hit, tier: cache.tier }
+  }
+
+  /** Removes the result of `compile()` with `indexCol` from the store, or every result when no query is given. */
+  async clear(compile: (() => CompiledSql) | undefined, indexCol: string | undefined): Promise<void> {
+    const cache = this.store
+    if (!cache) return
+    if (compile === undefined) {
+      await cache.deletePrefix(cache.prefix(this.identity))
+      return
+    }
+    const compiled = compile()
+    await cache.delete(cache.key(this.identity, compiled.sql, compiled.parameters, indexCol ?? null))
+  }
+
+  /** Where results are cached, whether that store answers now and how many entries it holds. */
+  async status(): Promise<CacheStatus> {
+    const cache = this.store
+    return cacheStatus(cache, cache ? cache.prefix(this.identity) : '', (t) => this.#host.redact(t))
+  }
+
+  /** Hits, misses, store errors and breaker state; undefined when caching is off. */
+  get stats(): Readonly<CacheStats> | undefined {
+    const cache = this.store
+    return cache ? { ...cache.stats } : undefined
+  }
+
+  /** Releases a shared store (a Redis client) once the connection closes. */
+  async close(): Promise<void> {
+    if (this.#cache) await this.#cache.close()
+  }
+
+  /**
+   * A copy safe to hand to listeners: the message redacted, and no `cause` (a client's error may
+   * carry the full URL in its properties). The store's own error object is left untouched.
+   */
+  #redactError(error: unknown): Error {
+    const safe = new Error(this.#host.redact(error instanceof Error ? error.message : String(error)))
+    safe.name = error instanceof Error ? error.name : 'Error'
+    return safe
+  }
+}
