@@ -15,12 +15,9 @@ const NOT_YET = new Set([
   'README.md',
   'docs/caching.md',
   'docs/duckdb.md',
-  'docs/getting-started.md',
   'docs/mysql.md',
   'docs/observability.md',
   'docs/postgres.md',
-  'docs/rowtable.md',
-  'docs/sqlite.md',
   'packages/core/README.md',
   'packages/duckdb/README.md',
 ])
