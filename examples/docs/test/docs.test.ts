@@ -16,7 +16,6 @@ const NOT_YET = new Set([
   'docs/duckdb.md',
   'docs/mysql.md',
   'docs/observability.md',
-  'docs/postgres.md',
   'packages/core/README.md',
   'packages/duckdb/README.md',
 ])
