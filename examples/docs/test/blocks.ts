@@ -162,14 +162,16 @@ export function steps(markdown: string): Step[] {
   return out
 }
 
-/** `…` matches any text within a line; everything else literally, trailing spaces ignored. */
+/** Runs of spaces count as one: a path shown shorter than it was printed shifts the columns after it. */
+const spaces = (text: string) => text.trimEnd().replace(/ {2,}/g, ' ')
+
+/** `…` matches any text within a line; everything else literally, however many spaces align it. */
 function lineMatches(pattern: string, actual: string): boolean {
-  const re = pattern
-    .trimEnd()
+  const re = spaces(pattern)
     .split('…')
     .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
     .join('.*')
-  return new RegExp(`^${re}$`).test(actual.trimEnd())
+  return new RegExp(`^${re}$`).test(spaces(actual))
 }
 
 /**

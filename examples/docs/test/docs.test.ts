@@ -11,11 +11,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 const OWN_TEST = new Set(['docs/writing-an-adapter.md'])
 
 /** Docs whose blocks are being fixed: skipped until they run as written. This list only shrinks. */
-const NOT_YET = new Set([
-  'README.md',
-  'docs/observability.md',
-  'packages/core/README.md',
-])
+const NOT_YET = new Set(['README.md', 'docs/observability.md', 'packages/core/README.md'])
 
 /** Every Markdown file whose blocks a newcomer would run: docs/, the root README and every package's and example's. */
 function documents(): string[] {
@@ -41,14 +37,6 @@ function documents(): string[] {
 /** Bounds one block's run: a block that hangs fails instead of holding up CI. */
 const PROGRAM_TIMEOUT_MS = 60_000
 
-let svc: Services
-beforeAll(async () => {
-  svc = await services()
-})
-afterAll(async () => {
-  await svc?.drop()
-})
-
 for (const doc of documents()) {
   const markdown = readFileSync(path.join(root, doc), 'utf8')
   let plan: Step[]
@@ -64,10 +52,15 @@ for (const doc of documents()) {
 
   describe.skipIf(NOT_YET.has(doc))(doc, () => {
     let box: Sandbox
-    beforeAll(() => {
+    let svc: Services
+    beforeAll(async () => {
       box = sandbox(doc)
+      svc = await services(markdown)
     })
-    afterAll(() => box?.remove())
+    afterAll(async () => {
+      box?.remove()
+      await svc?.drop()
+    })
 
     let pending: Files['files'] = []
     for (const step of plan) {

@@ -17,7 +17,7 @@ export const DOC_URLS = {
 const here = path.dirname(fileURLToPath(import.meta.url))
 const nodeModules = path.resolve(here, '../node_modules')
 
-/** Where the docs' services are during a run: a fresh PostgreSQL and MySQL database each, removed afterwards. */
+/** Where one doc's services are: a fresh PostgreSQL and MySQL database, removed afterwards. */
 export interface Services {
   /** The docs' URL → the URL this run uses. */
   urls: Map<string, string>
@@ -26,18 +26,27 @@ export interface Services {
   drop(): Promise<void>
 }
 
-/** Creates this run's databases, so the docs' `orders` and `events` tables meet no other test's. */
-export async function services(env: NodeJS.ProcessEnv = process.env): Promise<Services> {
-  const database = `sqlconn_docs_${process.pid}_${Date.now().toString(36)}`
+let made = 0
+
+/**
+ * Creates a doc's databases, so its `orders` and `events` tables meet no other doc's or test's.
+ * Only the servers the doc names are asked (`text` is the doc).
+ */
+export async function services(text: string, env: NodeJS.ProcessEnv = process.env): Promise<Services> {
+  const database = `sqlconn_docs_${process.pid}_${++made}_${Date.now().toString(36)}`
   const pgUrl = new URL(env.SQLCONN_TEST_POSTGRES_URL ?? DOC_URLS.postgres)
   const myUrl = new URL(env.SQLCONN_TEST_MYSQL_URL ?? DOC_URLS.mysql)
-  const admin = new pg.Client({ connectionString: pgUrl.href })
-  await admin.connect()
-  await admin.query(`create database ${database}`)
-  await admin.end()
-  const my = await mysql.createConnection(myUrl.href)
-  await my.query(`create database ${database}`)
-  await my.end()
+  const usesPg = text.includes(DOC_URLS.postgres)
+  const usesMy = text.includes(DOC_URLS.mysql)
+  if (usesPg) {
+    const admin = new pg.Client({ connectionString: pgUrl.href })
+    await admin.connect()
+    await admin.query(`create database ${database}`).finally(() => admin.end())
+  }
+  if (usesMy) {
+    const my = await mysql.createConnection(myUrl.href)
+    await my.query(`create database ${database}`).finally(() => my.end())
+  }
   const ownPg = new URL(pgUrl)
   ownPg.pathname = `/${database}`
   const ownMy = new URL(myUrl)
@@ -50,13 +59,15 @@ export async function services(env: NodeJS.ProcessEnv = process.env): Promise<Se
       [DOC_URLS.redis, (env.SQLCONN_TEST_REDIS_URL ?? DOC_URLS.redis).replace(/\/$/, '')],
     ]),
     async drop() {
-      const a = new pg.Client({ connectionString: pgUrl.href })
-      await a.connect()
-      await a.query(`drop database if exists ${database} with (force)`)
-      await a.end()
-      const m = await mysql.createConnection(myUrl.href)
-      await m.query(`drop database if exists ${database}`)
-      await m.end()
+      if (usesPg) {
+        const a = new pg.Client({ connectionString: pgUrl.href })
+        await a.connect()
+        await a.query(`drop database if exists ${database} with (force)`).finally(() => a.end())
+      }
+      if (usesMy) {
+        const m = await mysql.createConnection(myUrl.href)
+        await m.query(`drop database if exists ${database}`).finally(() => m.end())
+      }
     },
   }
 }
