@@ -10,9 +10,6 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 /** docs/writing-an-adapter.md is built as a package by its own test (packages/core/test/docs-adapter.test.ts). */
 const OWN_TEST = new Set(['docs/writing-an-adapter.md'])
 
-/** Docs whose blocks are being fixed: skipped until they run as written. This list only shrinks. */
-const NOT_YET = new Set(['README.md', 'docs/observability.md', 'packages/core/README.md'])
-
 /** Every Markdown file whose blocks a newcomer would run: docs/, the root README and every package's and example's. */
 function documents(): string[] {
   const docs = readdirSync(path.join(root, 'docs'))
@@ -50,7 +47,7 @@ for (const doc of documents()) {
   }
   if (!plan.some((s) => s.kind !== 'files')) continue
 
-  describe.skipIf(NOT_YET.has(doc))(doc, () => {
+  describe(doc, () => {
     let box: Sandbox
     let svc: Services
     beforeAll(async () => {
