@@ -179,7 +179,10 @@ export abstract class BaseConnection<Raw = unknown> {
     return this.#closed
   }
 
-  /** Increments on every reset; retries use it so concurrent failures reset once. @internal */
+  /**
+   * Increments on every reset. Read it before the work that may fail and pass it to
+   * `resetIfCurrent()`, so concurrent failures of one driver object reset it once.
+   */
   protected get generation(): number {
     return this.#generation
   }
@@ -192,7 +195,10 @@ export abstract class BaseConnection<Raw = unknown> {
     await this.#dropRaw('reset')
   }
 
-  /** Resets only if no other caller has reset since `generation` was read. @internal */
+  /**
+   * Resets only if no other caller has reset since `generation` was read: what a retry (and an
+   * adapter's own handler of a pool's errors) calls instead of `reset()`.
+   */
   protected async resetIfCurrent(generation: number, reason: string): Promise<void> {
     if (generation === this.#generation) await this.#dropRaw(reason)
   }
@@ -222,7 +228,10 @@ export abstract class BaseConnection<Raw = unknown> {
     return this
   }
 
-  /** @internal */
+  /**
+   * Sends one of the `ConnectionEvents` to the listeners `on()` registered. Core emits them all; an
+   * adapter calls it only to report one of them itself.
+   */
   protected emit<E extends keyof ConnectionEvents>(event: E, ...args: ConnectionEvents[E]): void {
     this.#events.emit(event, ...args)
   }

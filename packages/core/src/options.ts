@@ -111,7 +111,10 @@ export function maskUrlPasswords(text: string): string {
 export class ResolvedConfig {
   readonly #options: ReadonlyMap<string, ResolvedOption>
 
-  /** @internal built by resolveConfig */
+  /**
+   * The options in order. Core builds it from every source; an adapter's `refineConfig()` builds a
+   * new one from `entries()` to replace or add values, each keeping its source.
+   */
   constructor(options: readonly ResolvedOption[]) {
     this.#options = new Map(options.map((o) => [o.name, o]))
   }

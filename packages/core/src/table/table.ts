@@ -12,7 +12,7 @@ export class Column<T = unknown> implements Iterable<T | null> {
   // Private: a cached table is shared by every caller, so its buffers must not be reachable.
   readonly #data: ColumnData
 
-  /** @internal built by RowTable */
+  /** Made by a RowTable (`getChild()`, `getChildAt()`), over its column storage. */
   constructor(
     readonly field: Field,
     data: ColumnData,
@@ -108,7 +108,7 @@ export class RowTable<R extends object = Row> implements Iterable<R> {
     dataOf = (table) => table.#data
   }
 
-  /** @internal adapters build tables with TableBuilder */
+  /** Private: adapters build tables with TableBuilder, users with `tableFromRows()`. */
   private constructor(fields: readonly Field[], data: readonly ColumnData[], metadata: ReadonlyMap<string, string>) {
     this.schema = Object.freeze({ fields: Object.freeze([...fields]), metadata })
     this.#data = data
@@ -122,7 +122,7 @@ export class RowTable<R extends object = Row> implements Iterable<R> {
     return this.#columnCache
   }
 
-  /** @internal */
+  /** A table over finished column storage (TableBuilder, the cache codec). @internal */
   static fromColumnData(
     fields: readonly Field[],
     data: readonly ColumnData[],
