@@ -57,6 +57,8 @@ export interface ConnectionEvents {
   cacheError: [{ error: unknown }]
   /** The cache's circuit breaker changed state (`open`: the store is skipped after failures). */
   cacheBreaker: [{ state: 'closed' | 'open' | 'half-open' }]
+  /** An invalidation from an app server (this one included) arrived over the Redis bus, `latencyMs` after it was sent. */
+  cacheInvalidated: [{ latencyMs: number }]
 }
 
 /**

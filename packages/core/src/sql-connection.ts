@@ -64,6 +64,7 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
         redactError: (error) => this.redactError(error),
         onError: (error) => this.emit('cacheError', { error }),
         onBreaker: (state) => this.emit('cacheBreaker', { state }),
+        onInvalidated: (latencyMs) => this.emit('cacheInvalidated', { latencyMs }),
       },
       options.cache,
     )
@@ -290,15 +291,28 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
   }
 
   /**
+   * Drops every cached result tagged with one of `tags` (`query(sql, { tags })`): in this process,
+   * in every app server's memory tier (over the Redis bus) and in Redis. Resolves once Redis has
+   * dropped them and the bus message is sent.
+   *
+   * @example
+   * await conn.query('select * from orders', { tags: ['orders'] })
+   * await conn.invalidate({ tags: ['orders'] }) // after a write to orders
+   */
+  async invalidate(what: { tags: readonly string[] }): Promise<void> {
+    await this.#cache.invalidate(what.tags)
+  }
+
+  /**
    * Removes cached results from the store (for every app server sharing it): the one for `query`
-   * and its `params` when given, else every result of this connection.
+   * and its `params` (and `scope`) when given, else every result of this connection.
    */
   async clearCache(
     query?: string | Compilable,
-    options: Pick<QueryOptions, 'params' | 'indexCol'> = {},
+    options: Pick<QueryOptions, 'params' | 'indexCol' | 'scope'> = {},
   ): Promise<void> {
     const compile = query === undefined ? undefined : () => this.compile(query, options.params)
-    await this.#cache.clear(compile, options.indexCol)
+    await this.#cache.clear(compile, options.indexCol, options.scope)
   }
 
   #maybeCheckSecrets(): void {

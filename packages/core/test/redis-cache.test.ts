@@ -66,7 +66,8 @@ describe('a Redis query cache', () => {
     const table = everyType()
     const key = cache.key('sqlite:abc', 'select everything', [], null)
     await cache.getOrRun(key, 60_000, async () => table)
-    const other = new QueryCache({ url: REDIS_URL, namespace: key.split(':')[0] })
+    // A memory tier of its own (maxEntries), so the hit comes from Redis, not this process's L1.
+    const other = new QueryCache({ url: REDIS_URL, namespace: key.split(':')[0], maxEntries: 10 })
     const { table: back, hit } = await other.getOrRun(key, 60_000, async () => {
       throw new Error('should be a hit')
     })
@@ -151,8 +152,9 @@ describe('a Redis cache that is down', () => {
       { onError: (e) => errors.push(e), onBreaker: (s) => states.push(s) },
     )
     let runs = 0
+    // A key per read: a result read once stays in this process's memory tier, Redis or not.
     for (let i = 0; i < 4; i++) {
-      const { table, hit } = await cache.getOrRun(cache.key('id', 'select 1', [], null), 1000, async () => {
+      const { table, hit } = await cache.getOrRun(cache.key('id', `select ${i}`, [], null), 1000, async () => {
         runs++
         return everyType()
       })
@@ -174,12 +176,16 @@ describe('a Redis cache that is down', () => {
       { onBreaker: (s) => states.push(s) },
     )
     const key = cache.key('id', 'select paused', [], null)
-    await cache.getOrRun(key, 60_000, async () => everyType()) // connects and stores
+    // Stored in Redis by another process's cache (a memory tier of its own), so it is not in this one's.
+    const writer = new QueryCache({ url: REDIS_URL, namespace: ns, maxEntries: 10 })
+    await writer.getOrRun(key, 60_000, async () => everyType())
+    await writer.close()
+    await cache.getOrRun(cache.key('id', 'select connect', [], null), 60_000, async () => everyType()) // connects
     await redis.sendCommand(['CLIENT', 'PAUSE', '1500', 'ALL'])
     try {
       let runs = 0
       for (let i = 0; i < 3; i++) {
-        const { table } = await cache.getOrRun(key, 60_000, async () => {
+        const { table } = await cache.getOrRun(cache.key('id', `select paused ${i}`, [], null), 60_000, async () => {
           runs++
           return everyType()
         })

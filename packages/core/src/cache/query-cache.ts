@@ -1,331 +1,96 @@
-import { createHash, hash, randomUUID } from 'node:crypto'
-import { serialize } from 'node:v8'
-import {
-  BrokenCircuitError,
-  CircuitState,
-  ConsecutiveBreaker,
-  circuitBreaker,
-  handleAll,
-  type IPolicy,
-  noop,
-} from 'cockatiel'
-import { type Deserialize, Keyv, type KeyvStoreAdapter, type Serialize } from 'keyv'
-import { type Duration, toMilliseconds } from '../duration.js'
-import { ConfigError, OptionalDependencyError } from '../errors.js'
-import { didYouMean, maskUrlPasswords } from '../options.js'
-import { decodeTable, encodeTable, estimateBytes, NotEncodableError } from '../table/codec.js'
+import { toMilliseconds } from '../duration.js'
 import type { RowTable } from '../table/table.js'
-import {
-  acquireRedisStore,
-  deleteByPrefix,
-  holdingProcess,
-  MemoryStore,
-  RedisBytesStore,
-  releaseRedisStore,
-} from './stores.js'
+import { StoreGuard } from './guard.js'
+import { resultDigest, tagDigest } from './keys.js'
+import type { Entry } from './keyv-stores.js'
+import { ServerLock } from './lock.js'
+import { MemoryStore } from './memory-store.js'
+import type { CacheEvents, CacheOptions, CacheStats } from './options.js'
+import { RedisBytesStore } from './stores.js'
+import { Tiers } from './tiers.js'
 
-/** Query-cache settings: `cache` in connection options, `[connections.<name>.cache]` or `[cache]` in secrets. */
-export interface CacheOptions {
-  /**
-   * A Redis URL (`redis://`, `rediss://`): results are shared through @keyv/redis (an optional
-   * peer dependency) by every app server that names it.
-   */
-  url?: string
-  /**
-   * Any keyv store (a Map-like object or a keyv storage adapter). Defaults to one process-wide
-   * in-memory LRU shared by every connection.
-   */
-  store?: KeyvStoreAdapter | Map<unknown, unknown>
-  /**
-   * Default ttl of a query that gives none. Unset: until evicted in memory, and
-   * `SHARED_STORE_DEFAULT_TTL` (1 day) in a shared store (Redis, any other keyv store), so results
-   * nobody asks for again do not fill it.
-   */
-  ttl?: Duration
-  /** Prefix of every key (default `sqlconn`). */
-  namespace?: string
-  /** Entries kept by an in-memory store of this connection's own (default: the shared one, 500). */
-  maxEntries?: number
-  /** Results larger than this many bytes (encoded, or estimated in memory) are not cached. */
-  maxEntrySize?: number
-  /** Milliseconds a store operation may take before it counts as failed (default 250). */
-  timeout?: number
-  /** Stop asking a failing store for a while: after `threshold` failures in a row, for `halfOpenAfter` ms. */
-  breaker?: { threshold?: number; halfOpenAfter?: number } | false
-  /** Serve an expired result for this long while one refresh runs in the background. */
-  staleWhileRevalidate?: Duration
-  /**
-   * Across app servers sharing Redis, let one run a query the others are missing while they wait
-   * for its result (default on with `url`): `wait` bounds the wait, `ttl` the lock's life.
-   */
-  lock?: boolean | { wait?: Duration; ttl?: Duration }
-  /**
-   * Whether tables are encoded to bytes. Defaults to false for in-memory Map-like stores (the table
-   * object itself is kept) and true for every other store.
-   */
-  serialize?: boolean
-}
+export type { CacheEvents, CacheOptions, CacheStats } from './options.js'
+export { SHARED_STORE_DEFAULT_TTL, validateCacheOptions } from './options.js'
 
-/** Counters of one connection's cache, for an app's metrics. */
-export interface CacheStats {
-  hits: number
-  /** Hits on an expired entry served while it is refreshed (`staleWhileRevalidate`). */
-  staleHits: number
-  misses: number
-  /** Store operations that failed or timed out (the query went to the database). */
-  errors: number
-  /** Results not stored because they exceeded `maxEntrySize`. */
-  skipped: number
-  /** `closed` (store in use), `open` (store skipped after failures) or `half-open` (being tried again). */
-  breaker: 'closed' | 'open' | 'half-open'
-}
-
-/** What a cache tells its connection. */
-export interface CacheEvents {
-  /** A store command failed or timed out; the query went to the database. */
-  onError(error: unknown): void
-  /** The circuit breaker changed state. */
-  onBreaker(state: CacheStats['breaker']): void
-}
-
-const CACHE_KEYS = [
-  'url',
-  'store',
-  'ttl',
-  'namespace',
-  'maxEntries',
-  'maxEntrySize',
-  'timeout',
-  'breaker',
-  'staleWhileRevalidate',
-  'serialize',
-  'lock',
-]
-
-/** Checks cache settings from code or a secrets file: unknown keys get a did-you-mean. */
-export function validateCacheOptions(options: Record<string, unknown>, source: string): CacheOptions {
-  for (const key of Object.keys(options)) {
-    if (!CACHE_KEYS.includes(key)) {
-      throw new ConfigError(
-        'UNKNOWN_OPTION',
-        `cache.${key}`,
-        `Unknown cache option "${key}" (from ${source}).${didYouMean(key, CACHE_KEYS)} Known: ${CACHE_KEYS.join(', ')}.`,
-      )
-    }
-  }
-  if (options.url !== undefined) {
-    let ok = false
-    try {
-      const url = new URL(String(options.url))
-      ok = (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== ''
-    } catch {}
-    if (!ok) {
-      throw new ConfigError(
-        'INVALID_OPTION',
-        'cache.url',
-        `cache.url must be a redis:// or rediss:// URL with a host, got ${maskUrlPasswords(String(options.url))} (from ${source}).`,
-      )
-    }
-  }
-  return options as CacheOptions
-}
-
-const DEFAULT_MAX_ENTRIES = 500
-
-/**
- * How long an entry without a ttl (from the query or `cache.ttl`) lives in a shared store: one day.
- * A shared store outlives every process writing to it and evicts nothing by itself, so an entry
- * with no expiry (Redis PTTL -1) would stay forever once its query is no longer asked.
- */
-export const SHARED_STORE_DEFAULT_TTL = '1d'
-const SHARED_STORE_DEFAULT_TTL_MS = 24 * 60 * 60 * 1000
 const inflight = new Map<string, Promise<RowTable>>()
-let sharedMemory: { keyv: Keyv; store: MemoryStore } | undefined
 
-/**
- * What is stored: in memory the entry object itself; in Redis bytes, the freshness time (float64)
- * followed by the encoded table; in other stores the same bytes as base64 text.
- */
-type Mode = 'object' | 'buffer' | 'string'
-
-interface MemoryEntry {
-  readonly table: RowTable
-  readonly freshUntil: number
+/** What a query stores with its result: tag hashes (from `tagHash`). */
+export interface StoreOptions {
+  readonly tags?: readonly string[]
 }
 
-/** keyv without a serializer: the store holds entry objects (or, for Redis, their bytes). */
-function objectKeyv(store: unknown): Keyv {
-  // sqlconn's keys carry their own namespace: keyv adds no prefix of its own.
-  return new Keyv({
-    store: store as KeyvStoreAdapter,
-    serialize: undefined,
-    deserialize: undefined,
-    namespace: undefined,
-    useKeyPrefix: false,
-    // Store failures must reach the breaker as rejections, not be turned into misses.
-    throwOnErrors: true,
-  } as ConstructorParameters<typeof Keyv>[0])
-}
-
-function memoryKeyv(max: number): { keyv: Keyv; store: MemoryStore } {
-  // The immutable RowTable itself is stored, so a hit costs one lookup.
-  const store = new MemoryStore(max)
-  return { keyv: objectKeyv(store), store }
-}
-
-// keyv's envelope for byte stores: the expiry, then our own encoded payload, without JSON around it.
-const serializeEnvelope = ((data: { value?: unknown; expires?: number | null }) =>
-  `${data.expires ?? ''}|${data.value as string}`) as Serialize
-const deserializeEnvelope = ((text: string) => {
-  const bar = text.indexOf('|')
-  const expires = bar > 0 ? Number(text.slice(0, bar)) : undefined
-  return { value: text.slice(bar + 1), expires }
-}) as Deserialize
-
-function encodeEntry(table: RowTable, freshUntil: number): Buffer {
-  // encodeTable leaves 8 bytes in front for the freshness time: one allocation, one copy.
-  const out = encodeTable(table, 8)
-  out.writeDoubleLE(freshUntil, 0)
-  return out
-}
-
-function decodeEntry(bytes: Buffer): MemoryEntry {
-  return { freshUntil: bytes.readDoubleLE(0), table: decodeTable(bytes.subarray(8)) }
-}
-
-/** The store did not answer within `timeout`. */
-class StoreTimeoutError extends Error {}
-
-/**
- * `promise`, or a StoreTimeoutError after `ms`. A plain timer rather than cockatiel's timeout
- * policy: that one builds an AbortController and an AbortError on every call, a cost paid per hit.
- */
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new StoreTimeoutError(`Cache store did not answer within ${ms} ms`)), ms)
-    promise.then(
-      (v) => {
-        clearTimeout(timer)
-        resolve(v)
-      },
-      (e) => {
-        clearTimeout(timer)
-        reject(e)
-      },
-    )
-  })
-}
-
-function isPlainScalar(v: unknown): boolean {
-  return v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))
+/** Carries the expired table a failed refresh answers with (`grace`) through the shared run. */
+class GraceServed extends Error {
+  constructor(readonly table: RowTable) {
+    super('served from grace')
+  }
 }
 
 /**
- * The result cache of one connection: keyv underneath; single-flight, a timeout and a circuit
- * breaker on top, so a store that is slow or down costs speed, never a result.
+ * The result cache of one connection: L1 in process memory in front of a shared store (tiers.ts),
+ * single flight in the process and across servers, stale-while-revalidate and grace. A store that
+ * is slow or down costs speed, never a result.
  */
 export class QueryCache {
   readonly #options: CacheOptions
   readonly #namespace: string
   readonly #defaultTtl: number | undefined
   readonly #swr: number
+  readonly #grace: number
   readonly #events: CacheEvents
-  readonly #policy: IPolicy
-  readonly #timeoutMs: number
-  #keyv: Promise<{ keyv: Keyv; store: unknown; mode: Mode; shared: boolean }> | undefined
+  readonly #lock: ServerLock
+  readonly #tiers: Tiers
   #closed = false
-  readonly stats: CacheStats = { hits: 0, staleHits: 0, misses: 0, errors: 0, skipped: 0, breaker: 'closed' }
+  readonly stats: CacheStats = {
+    hits: 0,
+    l1Hits: 0,
+    l2Hits: 0,
+    staleHits: 0,
+    graceHits: 0,
+    misses: 0,
+    errors: 0,
+    skipped: 0,
+    breaker: 'closed',
+    bus: 'off',
+  }
 
-  /** @param options cache settings @param events told about store failures and breaker changes */
+  /** @param options cache settings @param events told about store failures, breaker changes and bus messages */
   constructor(options: CacheOptions = {}, events?: Partial<CacheEvents>) {
     this.#options = options
     this.#events = { onError: () => {}, onBreaker: () => {}, ...events }
     this.#namespace = options.namespace ?? 'sqlconn'
     this.#defaultTtl = toMilliseconds(options.ttl, 'cache.ttl')
     this.#swr = toMilliseconds(options.staleWhileRevalidate, 'cache.staleWhileRevalidate') ?? 0
-    this.#timeoutMs = options.timeout ?? 250
-    if (options.breaker === false) {
-      this.#policy = noop
-    } else {
-      const breaker = circuitBreaker(handleAll, {
-        halfOpenAfter: options.breaker?.halfOpenAfter ?? 10_000,
-        breaker: new ConsecutiveBreaker(options.breaker?.threshold ?? 5),
-      })
-      breaker.onStateChange((state) => {
-        this.stats.breaker =
-          state === CircuitState.Open || state === CircuitState.Isolated
-            ? 'open'
-            : state === CircuitState.HalfOpen
-              ? 'half-open'
-              : 'closed'
-        this.#events.onBreaker(this.stats.breaker)
-      })
-      this.#policy = breaker
-    }
+    this.#grace = toMilliseconds(options.grace, 'cache.grace') ?? 0
+    this.#lock = new ServerLock(options.lock)
+    const guard = new StoreGuard(options, this.stats, this.#events)
+    this.#tiers = new Tiers(options, this.#namespace, guard, Math.max(this.#swr, this.#grace), (m) =>
+      this.#events.onBus?.(m),
+    )
   }
 
-  #store(): Promise<{ keyv: Keyv; store: unknown; mode: Mode; shared: boolean }> {
-    this.#keyv ??= (async () => {
-      const o = this.#options
-      let made: { keyv: Keyv; store: unknown; mode: Mode; shared: boolean }
-      if (o.url) {
-        // Connecting may take longer than one command should; it gets its own, longer bound.
-        const connectTimeout = Math.max(o.timeout ?? 250, 2000)
-        const store = await acquireRedisStore(o.url, connectTimeout)
-        // The client's socket does not hold the process open (see acquireRedisStore); connecting does.
-        await holdingProcess(store.connect(connectTimeout)).catch(() => undefined)
-        made = { keyv: objectKeyv(store), store, mode: 'buffer', shared: true }
-      } else if (o.store) {
-        const inMemory = o.store instanceof Map || o.store instanceof MemoryStore
-        const encode = o.serialize ?? !inMemory
-        const keyv = encode ? this.#stringKeyv(o.store as KeyvStoreAdapter) : objectKeyv(o.store)
-        made = { keyv, store: o.store, mode: encode ? 'string' : 'object', shared: !inMemory }
-      } else if (o.maxEntries !== undefined) {
-        made = { ...memoryKeyv(o.maxEntries), mode: 'object', shared: false }
-      } else {
-        sharedMemory ??= memoryKeyv(DEFAULT_MAX_ENTRIES)
-        made = { ...sharedMemory, mode: 'object', shared: false }
-      }
-      made.keyv.on('error', () => {
-        // Failures reach sqlconn as rejections (counted once there); keyv's event must not crash.
-      })
-      return made
-    })()
-    return this.#keyv
-  }
-
-  #stringKeyv(store: KeyvStoreAdapter): Keyv {
-    return new Keyv({
-      store,
-      serialize: serializeEnvelope,
-      deserialize: deserializeEnvelope,
-      namespace: undefined,
-      useKeyPrefix: false,
-      throwOnErrors: true,
-    } as ConstructorParameters<typeof Keyv>[0])
-  }
-
-  /** A key that identifies a result: connection identity, SQL, parameters and shaping options. */
-  key(identity: string, sql: string, parameters: readonly unknown[], shape: string | null): string {
-    let digest: string
-    if (parameters.every(isPlainScalar)) {
-      // The common case: JSON is exact for these values and several times cheaper than v8.serialize.
-      digest = hash('sha256', `j${JSON.stringify([sql, parameters, shape])}`, 'base64url')
-    } else {
-      const h = createHash('sha256').update(`v${sql}\0${shape ?? ''}\0`)
-      try {
-        h.update(serialize(parameters))
-      } catch {
-        h.update(JSON.stringify(parameters, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)))
-      }
-      digest = h.digest('base64url')
-    }
-    return `${this.prefix(identity)}${digest}`
+  /**
+   * A key that identifies a result: connection identity, SQL, parameters, shaping options and the
+   * scope (a user or session id), hashed: none of them is readable in the key.
+   */
+  key(
+    identity: string,
+    sql: string,
+    parameters: readonly unknown[],
+    shape: string | null,
+    scope?: string | number,
+  ): string {
+    return `${this.prefix(identity)}${resultDigest(sql, parameters, shape, scope)}`
   }
 
   /** The prefix shared by every key of one connection identity. */
   prefix(identity: string): string {
     return `${this.#namespace}:${identity}:`
+  }
+
+  /** A tag as stored and sent on the bus: a hash under the namespace, never the tag itself. */
+  tagHash(tag: string): string {
+    return tagDigest(this.#namespace, tag)
   }
 
   /** The Redis URL results are shared through, if any (it may hold a password: mask it before printing). */
@@ -342,75 +107,96 @@ export class QueryCache {
 
   /** The store object and the Redis URL it came from, for `cacheStatus()` (cache/status.ts). @internal */
   async storeInfo(): Promise<{ store: unknown; url: string | undefined; shared: boolean }> {
-    const { store, shared } = await this.#store()
-    return { store, url: this.#options.url, shared }
+    const shared = await this.#tiers.open()
+    return { store: shared?.store ?? this.#tiers.l1, url: this.#options.url, shared: shared?.expires ?? false }
+  }
+
+  /** The memory tier (L1), if any. @internal */
+  get memory(): MemoryStore | undefined {
+    return this.#tiers.l1
   }
 
   /**
    * The cached table for `key`, or the result of `run` (stored for `ttlMs`). Concurrent misses of
-   * one key share one `run`. A store that fails or is slow is reported and bypassed.
+   * one key share one `run`. A store that fails or is slow is reported and bypassed; with `grace`,
+   * an expired entry answers when `run` fails.
    */
   async getOrRun(
     key: string,
     ttlMs: number | undefined,
     run: () => Promise<RowTable>,
+    options: StoreOptions = {},
   ): Promise<{ table: RowTable; hit: boolean }> {
     const pending = inflight.get(key)
     if (pending) return { table: await pending, hit: true }
-    const entry = await this.#get(key)
-    if (entry) {
-      if (entry.freshUntil >= Date.now()) {
+    const tiers = this.#tiers
+    const now = Date.now()
+    const l1 = tiers.l1?.get(key)
+    let stale: Entry | undefined
+    if (l1 && now > l1.keepUntil) tiers.l1!.delete(key)
+    else if (l1) {
+      if (l1.freshUntil >= now && tiers.coherent(l1, now)) {
         this.stats.hits++
+        this.stats.l1Hits++
+        return { table: l1.table, hit: true }
+      }
+      // Expired, or filled before the bus went down: a candidate for stale-while-revalidate or grace.
+      stale = l1
+    }
+    const shared = this.#options.url || this.#options.store ? await tiers.open() : undefined
+    if (shared) {
+      const seen = tiers.invalidations
+      const entry = await tiers.read(shared, key)
+      if (entry && Date.now() <= entry.freshUntil) {
+        this.stats.hits++
+        if (shared.inMemory) this.stats.l1Hits++
+        else this.stats.l2Hits++
+        // An invalidation that arrived while reading may concern this entry: do not keep it.
+        if (seen === tiers.invalidations) tiers.remember(key, entry)
         return { table: entry.table, hit: true }
       }
-      // Past its ttl but within staleWhileRevalidate: serve it, refresh once in the background.
-      this.stats.staleHits++
-      if (!inflight.has(key)) this.#runAndStore(key, ttlMs, run).catch((err) => this.#events.onError(err))
-      return { table: entry.table, hit: true }
+      if (entry && (!stale || entry.freshUntil > stale.freshUntil)) stale = entry
     }
+    if (stale) return this.#serveStale(key, ttlMs, run, options, stale)
     const again = inflight.get(key)
     if (again) return { table: await again, hit: true }
-    return this.#runAndStore(key, ttlMs, run, true)
+    return this.#runAndStore(key, ttlMs, run, options, true)
   }
 
   /**
-   * Cross-process single flight: when another server holds the lock for `key`, wait for the result
-   * it is computing. Returns undefined when this server should run the query itself (it took the
-   * lock, locking is off or failing, or the wait ran out).
+   * An expired entry: within `staleWhileRevalidate` it answers at once while one refresh runs in
+   * the background; otherwise the query runs, and with `grace` the entry answers if that fails.
    */
-  async #waitForOtherServer(key: string): Promise<MemoryEntry | undefined> {
-    const lock = this.#options.lock ?? true
-    if (lock === false) return undefined
-    const { store } = await this.#storeOrUndefined()
-    if (!(store instanceof RedisBytesStore)) return undefined
-    const settings = typeof lock === 'object' ? lock : {}
-    const lockTtl = toMilliseconds(settings.ttl, 'cache.lock.ttl') ?? 30_000
-    const wait = toMilliseconds(settings.wait, 'cache.lock.wait') ?? 10_000
-    const token = randomUUID()
-    const taken = await this.#safe(() => store.lock(key, token, lockTtl))
-    if (taken !== false) {
-      // Ours (or Redis failed: run the query rather than wait on a store that is down).
-      if (taken) this.#locks.set(key, token)
-      return undefined
+  async #serveStale(
+    key: string,
+    ttlMs: number | undefined,
+    run: () => Promise<RowTable>,
+    options: StoreOptions,
+    stale: Entry,
+  ): Promise<{ table: RowTable; hit: boolean }> {
+    const now = Date.now()
+    if (stale.freshUntil < now && now <= stale.freshUntil + this.#swr) {
+      this.stats.staleHits++
+      if (!inflight.has(key)) this.#runAndStore(key, ttlMs, run, options).catch((e) => this.#events.onError(e))
+      return { table: stale.table, hit: true }
     }
-    const deadline = Date.now() + wait
-    for (let delay = 20; Date.now() < deadline; delay = Math.min(delay * 2, 250)) {
-      await new Promise((r) => setTimeout(r, delay))
-      const entry = await this.#get(key)
-      if (entry) return entry
-      // The holder finished without storing (failed, too large) or died: stop waiting.
-      if ((await this.#safe(() => store.locked(key))) !== true) return undefined
+    const graceUntil = stale.freshUntil + this.#grace
+    const withGrace = async () => {
+      try {
+        return await run()
+      } catch (err) {
+        if (this.#grace === 0 || Date.now() > graceUntil) throw err
+        // Refreshing failed: the expired result answers, and the failure is reported, not swallowed.
+        this.stats.graceHits++
+        this.#events.onError(err)
+        throw new GraceServed(stale.table)
+      }
     }
-    return undefined
-  }
-
-  readonly #locks = new Map<string, string>()
-
-  async #storeOrUndefined(): Promise<{ store: unknown }> {
     try {
-      return await this.#store()
-    } catch {
-      return { store: undefined }
+      return await this.#runAndStore(key, ttlMs, withGrace, options)
+    } catch (err) {
+      if (err instanceof GraceServed) return { table: err.table, hit: true }
+      throw err
     }
   }
 
@@ -422,124 +208,70 @@ export class QueryCache {
     key: string,
     ttlMs: number | undefined,
     run: () => Promise<RowTable>,
+    options: StoreOptions,
     shareAcrossServers = false,
   ): Promise<{ table: RowTable; hit: boolean }> {
     let hit = false
+    const tiers = this.#tiers
+    const shared = tiers.shared
+    const redis = shared?.store instanceof RedisBytesStore ? shared.store : undefined
     const p = (async () => {
-      const shared = shareAcrossServers ? await this.#waitForOtherServer(key) : undefined
-      if (shared) {
-        hit = true
-        return shared.table
+      if (shareAcrossServers && redis && shared) {
+        const other = await this.#lock.waitForOther(redis, key, tiers.safe, () => tiers.read(shared, key))
+        if (other) {
+          hit = true
+          tiers.remember(key, other)
+          return other.table
+        }
       }
       const table = await run()
-      await this.#set(key, table, ttlMs ?? this.#defaultTtl)
+      await tiers.write(key, table, ttlMs ?? this.#defaultTtl, options.tags ?? [])
       return table
     })()
-    inflight.set(key, p)
+    // A grace answer is shared by the callers waiting on this run; the rejection carries it.
+    const forWaiters = p.catch((err) => {
+      if (err instanceof GraceServed) return err.table
+      throw err
+    })
+    // Nobody may be waiting: a failure is this caller's to report, not an unhandled rejection.
+    forWaiters.catch(() => {})
+    inflight.set(key, forWaiters)
     try {
       const table = await p
-      if (hit) this.stats.hits++
-      else if (shareAcrossServers) this.stats.misses++
+      if (hit) {
+        this.stats.hits++
+        this.stats.l2Hits++
+      } else if (shareAcrossServers) this.stats.misses++
       return { table, hit }
     } finally {
       inflight.delete(key)
-      const token = this.#locks.get(key)
-      if (token) {
-        this.#locks.delete(key)
-        const { store } = await this.#storeOrUndefined()
-        if (store instanceof RedisBytesStore) await this.#safe(() => store.unlock(key, token))
-      }
+      await this.#lock.release(redis, key, tiers.safe)
     }
   }
 
-  async #get(key: string): Promise<MemoryEntry | undefined> {
-    const raw = await this.#safe(async () => (await this.#store()).keyv.get(key))
-    if (raw === undefined || raw === null) return undefined
-    if (typeof raw === 'string' || Buffer.isBuffer(raw)) {
-      try {
-        return decodeEntry(typeof raw === 'string' ? Buffer.from(raw, 'base64') : raw)
-      } catch (err) {
-        // An entry this version cannot read (another format, corrupted): a miss, reported.
-        this.#failed(err)
-        return undefined
-      }
-    }
-    return raw as MemoryEntry
-  }
-
-  /** Stores a result. Nothing here may fail the query: the database has already answered. */
-  async #set(key: string, table: RowTable, ttlMs: number | undefined): Promise<void> {
-    let value: MemoryEntry | Buffer | string
-    let keyv: Keyv
-    try {
-      const store = await this.#store()
-      keyv = store.keyv
-      if (ttlMs === undefined && store.shared) ttlMs = SHARED_STORE_DEFAULT_TTL_MS
-      const freshUntil = ttlMs === undefined ? Number.MAX_SAFE_INTEGER : Date.now() + ttlMs
-      if (store.mode === 'object') value = { table, freshUntil }
-      else {
-        const bytes = encodeEntry(table, freshUntil)
-        value = store.mode === 'buffer' ? bytes : bytes.toString('base64')
-      }
-    } catch (err) {
-      if (err instanceof OptionalDependencyError) throw err
-      // A value the format cannot keep exactly (a driver's class instance) is not cached at all.
-      if (err instanceof NotEncodableError) this.stats.skipped++
-      else this.#failed(err)
-      return
-    }
-    const limit = this.#options.maxEntrySize
-    if (limit !== undefined) {
-      const size = typeof value === 'string' || Buffer.isBuffer(value) ? value.length : estimateBytes(table)
-      if (size > limit) {
-        this.stats.skipped++
-        return
-      }
-    }
-    const storeTtl = ttlMs === undefined ? undefined : ttlMs + this.#swr
-    await this.#safe(() => keyv.set(key, value, storeTtl))
-  }
-
-  /** Drops one key. */
+  /** Drops one key, in every process's memory tier and in the shared store. */
   async delete(key: string): Promise<void> {
-    await this.#safe(async () => (await this.#store()).keyv.delete(key))
+    await this.#tiers.delete(key)
   }
 
   /** Drops every key that starts with `prefix` (one connection's results); returns how many. */
   async deletePrefix(prefix: string): Promise<number> {
-    const { store } = await this.#store()
-    return holdingProcess(deleteByPrefix(store, prefix))
+    return this.#tiers.deletePrefix(prefix)
   }
 
-  /** Releases a Redis store this cache opened (shared stores close with their last user). */
+  /**
+   * Drops every entry carrying one of `tags` (hashes from `tagHash`): in this process's L1, in
+   * every other process's L1 (over the bus) and in Redis. Returns how many entries were dropped.
+   */
+  async invalidateTags(tags: readonly string[]): Promise<number> {
+    if (!tags.length) return 0
+    return this.#tiers.invalidateTags(tags)
+  }
+
+  /** Releases a Redis store and bus this cache opened (shared ones close with their last user). */
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
-    if (this.#options.url && this.#keyv) {
-      await this.#keyv.catch(() => undefined)
-      await releaseRedisStore(this.#options.url)
-    }
-  }
-
-  async #safe<T>(op: () => Promise<T>): Promise<T | undefined> {
-    try {
-      // Loading @keyv/redis and the first connect are outside the per-command timeout.
-      const { store } = await this.#store()
-      // In memory nothing can hang or go down: no timeout, no breaker, no cost on a hit.
-      if (store instanceof MemoryStore || store instanceof Map) return await op()
-      return (await this.#policy.execute(() => withTimeout(op(), this.#timeoutMs))) as T
-    } catch (err) {
-      // A missing @keyv/redis is a setup mistake to fix, not an outage to ride out.
-      if (err instanceof OptionalDependencyError) throw err
-      this.#failed(err)
-      return undefined
-    }
-  }
-
-  #failed(err: unknown): void {
-    // An open breaker skipping the store is the breaker working, not a new failure to report.
-    if (err instanceof BrokenCircuitError) return
-    this.stats.errors++
-    this.#events.onError(err)
+    await this.#tiers.close()
   }
 }

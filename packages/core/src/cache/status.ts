@@ -1,6 +1,6 @@
 import { maskUrlPasswords } from '../options.js'
+import { MemoryStore } from './memory-store.js'
 import type { QueryCache } from './query-cache.js'
-import { MemoryStore } from './stores.js'
 
 /** Where a connection's query results are cached and whether that store answers, as `sqlconn doctor` shows it. */
 export interface CacheStatus {

@@ -1,65 +1,44 @@
-import { LRUCache } from 'lru-cache'
 import { OptionalDependencyError } from '../errors.js'
 import { exportsOf, importFromProject } from '../load.js'
 import { maskUrlPasswords } from '../options.js'
+import { MemoryStore } from './memory-store.js'
 
-/**
- * A bounded Map-like store for keyv. keyv passes a ttl number as set()'s third argument, which
- * lru-cache reads as an options object; keyv tracks expiry itself, so the ttl is not forwarded.
- */
-export class MemoryStore {
-  readonly #lru: LRUCache<string, object>
-
-  /** @param max entries kept; the least recently used go first */
-  constructor(max: number) {
-    this.#lru = new LRUCache({ max })
-  }
-
-  /** The entry, marking it recently used. */
-  get(key: string): object | undefined {
-    return this.#lru.get(key)
-  }
-
-  /** Stores an entry, evicting the least recently used past `max`. */
-  set(key: string, value: object): boolean {
-    this.#lru.set(key, value)
-    return true
-  }
-
-  /** Drops an entry. */
-  delete(key: string): boolean {
-    return this.#lru.delete(key)
-  }
-
-  /** Whether an entry is held. */
-  has(key: string): boolean {
-    return this.#lru.has(key)
-  }
-
-  /** Drops every entry. */
-  clear(): void {
-    this.#lru.clear()
-  }
-
-  /** Every key, for clearing one connection's entries. */
-  keys(): IterableIterator<string> {
-    return this.#lru.keys()
-  }
-}
-
-interface RedisLike {
+/** The surface of node-redis's client that sqlconn uses. */
+export interface RedisLike {
   scanIterator(options: { MATCH: string; COUNT: number }): AsyncIterable<string[] | string>
   unlink(keys: string[]): Promise<number>
   set(key: string, value: string, options: { NX: true; PX: number }): Promise<string | null>
   exists(key: string): Promise<number>
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>
+  publish(channel: string, message: string): Promise<number>
+  subscribe(channel: string, listener: (message: string) => void): Promise<void>
+  duplicate(options?: object): RedisLike & { unref(): void }
+  on(event: string, listener: (...args: unknown[]) => void): unknown
   isOpen?: boolean
+  isReady?: boolean
   connect?(): Promise<unknown>
   destroy?(): void
 }
 
 // Deletes the lock only if it is still ours (it may have expired and been taken by another server).
 const UNLOCK = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
+
+// Adds an entry's key to each of its tag sets, which live as long as their longest-lived entry.
+const TAG = `for _, tag in ipairs(KEYS) do
+  redis.call('sadd', tag, ARGV[1])
+  local ttl = redis.call('pttl', tag)
+  if ttl == -1 or ttl < tonumber(ARGV[2]) then redis.call('pexpire', tag, ARGV[2]) end
+end
+return 1`
+
+// Deletes every entry listed in the tag sets, and the sets; returns how many entries were deleted.
+const INVALIDATE = `local n = 0
+for _, tag in ipairs(KEYS) do
+  local keys = redis.call('smembers', tag)
+  for i = 1, #keys, 500 do n = n + redis.call('unlink', unpack(keys, i, math.min(i + 499, #keys))) end
+  redis.call('unlink', tag)
+end
+return n`
 
 /** The surface of @keyv/redis's KeyvRedis that sqlconn uses. */
 interface KeyvRedisLike {
@@ -118,6 +97,18 @@ export class RedisBytesStore {
   async unlock(key: string, token: string): Promise<void> {
     const client = await this.getClient()
     await client.eval(UNLOCK, { keys: [`${key}:lock`], arguments: [token] })
+  }
+
+  /** Lists `key` in the sets of `tagKeys` (kept at least `ttlMs`), so invalidating a tag finds it. */
+  async tag(key: string, tagKeys: readonly string[], ttlMs: number): Promise<void> {
+    const client = await this.getClient()
+    await client.eval(TAG, { keys: [...tagKeys], arguments: [key, String(Math.max(1, Math.ceil(ttlMs)))] })
+  }
+
+  /** Deletes every entry listed in the sets of `tagKeys`, and the sets; returns how many entries. */
+  async invalidate(tagKeys: readonly string[]): Promise<number> {
+    const client = await this.getClient()
+    return Number(await client.eval(INVALIDATE, { keys: [...tagKeys], arguments: [] }))
   }
 
   /** Whether another server still holds the lock for `key`. */

@@ -26,6 +26,8 @@ export interface CacheHost {
   onError(error: Error): void
   /** The store's circuit breaker changed state. */
   onBreaker(state: 'closed' | 'open' | 'half-open'): void
+  /** An invalidation arrived over the Redis bus, `latencyMs` after it was sent. */
+  onInvalidated(latencyMs: number): void
 }
 
 /** One read's outcome: the table, whether it came from the cache, and which cache was asked. */
@@ -76,6 +78,7 @@ export class ConnectionCache {
         this.#cache = new QueryCache(options, {
           onError: (error) => this.#host.onError(this.#redactError(error)),
           onBreaker: (state) => this.#host.onBreaker(state),
+          onBus: (message) => this.#host.onInvalidated(Date.now() - message.at),
         })
       }
     }
@@ -121,14 +124,26 @@ export class ConnectionCache {
     const ttlMs = options.ttl === null ? undefined : toMilliseconds(options.ttl)
     const cache = options.cache === false || ttlMs === 0 ? false : this.store
     if (!cache) return { table: await abortable(run(compiled, options), options.signal), hit: false, tier: undefined }
-    const key = cache.key(this.identity, compiled.sql, compiled.parameters, options.indexCol ?? null)
-    const shared = cache.getOrRun(key, ttlMs, () => run(compiled, { indexCol: options.indexCol }))
+    const key = cache.key(this.identity, compiled.sql, compiled.parameters, options.indexCol ?? null, options.scope)
+    const tags = options.tags?.map((t) => cache.tagHash(t))
+    const shared = cache.getOrRun(key, ttlMs, () => run(compiled, { indexCol: options.indexCol }), { tags })
     const { table, hit } = await abortable(shared, options.signal)
     return { table, hit, tier: cache.tier }
   }
 
-  /** Removes the result of `compile()` with `indexCol` from the store, or every result when no query is given. */
-  async clear(compile: (() => CompiledSql) | undefined, indexCol: string | undefined): Promise<void> {
+  /** Drops every result tagged with one of `tags`, in every process's memory tier and in Redis. */
+  async invalidate(tags: readonly string[]): Promise<void> {
+    const cache = this.store
+    if (!cache || !tags.length) return
+    await cache.invalidateTags(tags.map((t) => cache.tagHash(t)))
+  }
+
+  /** Removes the result of `compile()` with `indexCol` and `scope`, or every result when no query is given. */
+  async clear(
+    compile: (() => CompiledSql) | undefined,
+    indexCol: string | undefined,
+    scope?: string | number,
+  ): Promise<void> {
     const cache = this.store
     if (!cache) return
     if (compile === undefined) {
@@ -136,7 +151,7 @@ export class ConnectionCache {
       return
     }
     const compiled = compile()
-    await cache.delete(cache.key(this.identity, compiled.sql, compiled.parameters, indexCol ?? null))
+    await cache.delete(cache.key(this.identity, compiled.sql, compiled.parameters, indexCol ?? null, scope))
   }
 
   /** Where results are cached, whether that store answers now and how many entries it holds. */

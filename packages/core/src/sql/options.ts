@@ -21,6 +21,13 @@ export interface QueryOptions {
   ttl?: Duration | null
   /** `false` skips the cache for this call. */
   cache?: boolean
+  /**
+   * Keeps this result apart for one user or session (a user id, a session id): part of the cache
+   * key, hashed like the rest of it, never stored in clear.
+   */
+  scope?: string | number
+  /** Names to invalidate this result by (`conn.invalidate({ tags })`); stored hashed. */
+  tags?: readonly string[]
   /** Moves this column first and records it as the table's index (`schema.metadata.get('index')`). */
   indexCol?: string
   /** Aborts waiting (retries, backoff) and, where the driver can, the query. */
