@@ -10,9 +10,20 @@
 export { decimalText, expectArrowMatches, expectArrowRoundTrip } from './testing/arrow.js'
 export { describeConformance } from './testing/conformance.js'
 export { queryFailure } from './testing/connect-failures.js'
-export { runScript, type Sandbox, until, useSandbox, within } from './testing/helpers.js'
+export {
+  type EventLog,
+  type Gate,
+  gate,
+  recordEvents,
+  runScript,
+  type Sandbox,
+  until,
+  useSandbox,
+  within,
+} from './testing/helpers.js'
 export type { ConformanceOptions, ConnectFailureOptions } from './testing/options.js'
 export { packAndInstall } from './testing/pack.js'
+export { describePoolConformance, type PoolConformanceOptions, type ServerGate } from './testing/pool.js'
 export {
   describeRestart,
   type RestartReport,

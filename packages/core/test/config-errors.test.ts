@@ -15,6 +15,7 @@ import {
   UnknownConnectionTypeError,
 } from '../src/index.js'
 import { redactError, resolveConfig } from '../src/options.js'
+import { recordEvents } from '../src/testing.js'
 import { NodeSqliteConnection } from './fixtures/node-sqlite-adapter.js'
 
 const REDIS_URL = process.env.SQLCONN_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
@@ -200,10 +201,9 @@ describe('ttl spellings', () => {
 
   it('60, "60s" and "1m" as a query ttl share one cache entry', async () => {
     const conn = await connection('t', { type: NodeSqliteConnection, path: path.join(dir, 'ttl.db') })
-    const cached: boolean[] = []
-    conn.on('query', (e) => cached.push(e.cached))
+    const events = recordEvents(conn)
     for (const ttl of [60, '60s', '1m']) await conn.query('select 42 as answer', { ttl })
-    expect(cached).toEqual([false, true, true])
+    expect(events.query.map((e) => e.cached)).toEqual([false, true, true])
   })
 })
 

@@ -106,17 +106,19 @@ describe('OpenTelemetry tracing', () => {
   })
 
   it('a read retried after SQLITE_BUSY carries retry and reset events on its one span', async () => {
-    // Another handle holds the write lock (a real SQLITE_BUSY, no fake), released after 150 ms.
+    // Another handle holds the write lock (a real SQLITE_BUSY, no fake) until the read is retried.
     const locker = new DatabaseSync(file)
     locker.exec('begin exclusive')
-    const release = setTimeout(() => locker.exec('rollback'), 150)
+    const release = () => {
+      if (locker.isTransaction) locker.exec('rollback')
+    }
     try {
       const conn = await open({ timeout: 0 })
+      conn.on('retry', release)
       const t = await conn.query('select id from pets', { cache: false })
       expect(t.numRows).toBe(3)
     } finally {
-      clearTimeout(release)
-      if (locker.isTransaction) locker.exec('rollback')
+      release()
       locker.close()
     }
     const span = only()

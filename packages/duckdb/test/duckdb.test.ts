@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { DuckDBInstance } from '@duckdb/node-api'
 import { ConfigError, connection, QueryError } from '@sqlconn/core'
-import { expectArrowRoundTrip } from '@sqlconn/core/testing'
+import { expectArrowRoundTrip, recordEvents, until } from '@sqlconn/core/testing'
 import { sql } from 'kysely'
 import { describe, expect, it } from 'vitest'
 import { DuckDBConnection, DuckDBLockError, pathFromUrl } from '../src/index.js'
@@ -434,12 +434,13 @@ describe('a database file locked by another process', () => {
     const file = path.join(box.dir(), 'released.duckdb')
     const holder = await lockInAnotherProcess(file)
     const conn = new DuckDBConnection('released', { path: file, retry: { initialDelay: 20, maxDelay: 100 } })
-    const retries: unknown[] = []
-    conn.on('retry', (e) => retries.push(e))
+    const events = recordEvents(conn)
     const read = conn.query('select count(*) as n from held', { cache: false })
-    setTimeout(() => void holder.close(), 400)
+    // The other process lets go once the read has been refused at least once.
+    await until(() => events.retry.length > 0, 'a retry')
+    await holder.close()
     expect((await read).get(0)).toEqual({ n: 0n })
-    expect(retries.length).toBeGreaterThan(0)
+    expect(events.retry.length).toBeGreaterThan(0)
     await conn.close()
   })
 })

@@ -1,5 +1,5 @@
-import type { ConnectionError } from '@sqlconn/core'
-import { queryFailure } from '@sqlconn/core/testing'
+import type { ConnectionError, QueryError } from '@sqlconn/core'
+import { queryFailure, recordEvents } from '@sqlconn/core/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import { MysqlConnection } from '../src/index.js'
 import { TEST_URL } from './helpers.js'
@@ -29,5 +29,16 @@ describe('connection-level failures', () => {
     const err = await queryFailure(open({ uri: TEST_URL, ssl: {} }))
     expect((err as ConnectionError).code).toBe('CONNECTION_FAILED')
     expect(err.message).toMatch(/TLS (handshake|certificate)/)
+  })
+
+  it('does not retry a wrong password', async () => {
+    const u = new URL(TEST_URL)
+    u.password = 'wrong-password'
+    const conn = open({ uri: u.toString(), retry: { initialDelay: 10, maxDelay: 50 } })
+    const events = recordEvents(conn)
+    const err = await queryFailure(conn)
+    expect((err as QueryError).driverCode).toBe('ER_ACCESS_DENIED_ERROR')
+    expect(err.message).not.toContain('wrong-password')
+    expect(events.retry).toEqual([])
   })
 })

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { createRequire } from 'node:module'
+import type { ServerGate } from '@sqlconn/core/testing'
 import mysql from 'mysql2/promise'
 import { afterAll, beforeAll } from 'vitest'
 import { MysqlConnection } from '../src/index.js'
@@ -32,6 +33,11 @@ export interface TestDatabase {
    * takes one: that read meets the dead connection and must reset and retry.
    */
   killAllWhileBusy(): Promise<number>
+  /**
+   * A gate on the server: a one-row table of its own, write-locked by a connection of its own.
+   * Reads from it wait for the table's lock until the gate opens (the lock is released).
+   */
+  gate(): Promise<ServerGate>
 }
 
 const mysql2Path = createRequire(import.meta.url).resolve('mysql2')
@@ -107,6 +113,37 @@ export function useDatabase(): TestDatabase {
       const ids = await connectionIds()
       killSync(ids)
       return ids.length
+    },
+    async gate() {
+      const table = `sqlconn_gate_${randomBytes(4).toString('hex')}`
+      await admin!.query(`create table ${table} (x int)`)
+      await admin!.query(`insert into ${table} values (1)`)
+      // Outside the test database, so that it is not one of the connections killAll() counts.
+      const holder = await mysql.createConnection({ uri: TEST_URL })
+      await holder.query(`lock tables ${name}.${table} write`)
+      let open = false
+      const release = async () => {
+        if (open) return
+        open = true
+        await holder.query('unlock tables')
+      }
+      return {
+        select: (columns: string) => `select ${columns} from ${table}`,
+        async waiting() {
+          const [rows] = await admin!.query<mysql.RowDataPacket[]>(
+            `select count(*) as n from information_schema.processlist
+              where db = ? and info like ? and state like 'Waiting for table%lock'`,
+            [name, `select % from ${table}`],
+          )
+          return Number(rows[0]!.n)
+        },
+        open: release,
+        async close() {
+          await release()
+          await holder.end()
+          await admin!.query(`drop table if exists ${table}`)
+        },
+      }
     },
   }
 }

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net'
 import { closeAll } from '@sqlconn/core'
-import { type Sandbox, useSandbox as useCoreSandbox } from '@sqlconn/core/testing'
+import { type Sandbox, type ServerGate, useSandbox as useCoreSandbox } from '@sqlconn/core/testing'
 import pg from 'pg'
 import { afterAll, beforeAll } from 'vitest'
 import { PostgresConnection } from '../src/index.js'
@@ -95,4 +95,37 @@ export function open(schema: string, options: Record<string, unknown> = {}): Pos
 export function useSandbox(variables: readonly string[] = []): Sandbox {
   const sandbox = useCoreSandbox(variables)
   return { dir: sandbox.dir, write: (file, text, mode = 0o600) => sandbox.write(file, text, mode) }
+}
+
+/**
+ * A gate on the server: an advisory lock held by a session of its own. Reads through it take the
+ * same lock shared, so they block until the gate opens (the lock is released).
+ */
+export async function advisoryGate(): Promise<ServerGate> {
+  const key = 1 + Math.floor(Math.random() * 2 ** 30)
+  const holder = new pg.Client({ connectionString: TEST_URL })
+  await holder.connect()
+  await holder.query('select pg_advisory_lock($1)', [key])
+  let open = false
+  const release = async () => {
+    if (open) return
+    open = true
+    await holder.query('select pg_advisory_unlock($1)', [key])
+  }
+  return {
+    select: (columns) => `select ${columns} from pg_advisory_xact_lock_shared(${key})`,
+    async waiting() {
+      const rows = await admin<{ n: number }>(
+        `select count(*)::int as n from pg_locks
+          where locktype = 'advisory' and classid = 0 and objid = $1 and objsubid = 1 and not granted`,
+        [key],
+      )
+      return rows[0]!.n
+    },
+    open: release,
+    async close() {
+      await release()
+      await holder.end()
+    },
+  }
 }

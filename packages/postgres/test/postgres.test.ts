@@ -1,11 +1,10 @@
-import { inspect } from 'node:util'
 import v8 from 'node:v8'
 import vm from 'node:vm'
 import { ParameterError, QueryError } from '@sqlconn/core'
+import { recordEvents } from '@sqlconn/core/testing'
 import { sql } from 'kysely'
-import pg from 'pg'
 import { describe, expect, it } from 'vitest'
-import { admin, breakIdleClients, open, TEST_URL, terminate, until, useSchema, within } from './helpers.js'
+import { admin, advisoryGate, open, terminate, until, useSchema } from './helpers.js'
 
 const schema = useSchema()
 
@@ -61,91 +60,38 @@ describe('PostgreSQL queries', () => {
     expect(t.toArray()).toEqual([{ b: 2 }])
     await conn.close()
   })
-
-  it('answers 20 concurrent queries on a pool of 5', async () => {
-    const conn = open(schema.name, { max: 5 })
-    const tables = await Promise.all(
-      Array.from({ length: 20 }, (_, i) =>
-        conn.query('select $1::int as i, pg_backend_pid() as pid from pg_sleep(0.02)', { params: [i], cache: false }),
-      ),
-    )
-    expect(tables.map((t) => t.get(0)!.i)).toEqual(Array.from({ length: 20 }, (_, i) => i))
-    expect(new Set(tables.map((t) => t.get(0)!.pid)).size).toBeLessThanOrEqual(5)
-    expect(conn.raw.totalCount).toBeLessThanOrEqual(5)
-    await conn.close()
-  })
 })
 
 describe('PostgreSQL errors', () => {
-  it('reports a syntax error unretried, with the SQL and without the password', async () => {
-    const url = new URL(TEST_URL)
-    url.password = 'hunter2-pw'
-    const conn = open(schema.name, { url: url.toString() })
-    const retries: unknown[] = []
-    conn.on('retry', (e) => retries.push(e))
-    const err = await conn.query('selec id from pets where id = $1', { params: [1], cache: false }).catch((e) => e)
-    expect(err).toBeInstanceOf(QueryError)
-    expect((err as QueryError).code).toBe('QUERY_FAILED')
-    expect((err as QueryError).driverCode).toBe('42601')
-    expect((err as Error).message).toContain('selec id from pets where id = $1')
-    expect(retries).toEqual([])
-    for (const text of [(err as Error).message, (err as Error).stack, inspect(err, { depth: 5 }), String(conn)]) {
-      expect(text).not.toContain('hunter2-pw')
-    }
-    await conn.close()
-  })
-
   it('never retries constraint and permission errors', async () => {
     const conn = open(schema.name)
-    const retries: unknown[] = []
-    conn.on('retry', (e) => retries.push(e))
+    const events = recordEvents(conn)
     await conn.query('create table uniq (id int primary key)', { cache: false })
     await conn.query('insert into uniq values (1)', { cache: false })
     const dup = await conn.query('insert into uniq values (1)', { cache: false }).catch((e) => e)
     expect((dup as QueryError).driverCode).toBe('23505')
-    expect(retries).toEqual([])
+    expect(events.retry).toEqual([])
     await conn.close()
   })
 })
 
 describe('PostgreSQL stale connections', () => {
-  it('answers the next query after every backend of the pool was terminated', async () => {
-    const conn = open(schema.name, { max: 3 })
-    await Promise.all(
-      [1, 2, 3].map((i) => conn.query('select $1::int as i from pg_sleep(0.02)', { params: [i], cache: false })),
-    )
-    expect(conn.raw.totalCount).toBe(3)
-    expect(await terminate(conn.config.get<string>('application_name')!)).toBe(3)
-    const t = await conn.query('select 42 as answer', { cache: false })
-    expect(t.get(0)).toEqual({ answer: 42 })
-    await conn.close()
-  })
-
   it('retries a read whose backend was terminated while it ran', async () => {
     const conn = open(schema.name)
     const app = conn.config.get<string>('application_name')!
-    const retries: unknown[] = []
-    conn.on('retry', (e) => retries.push(e))
-    // The read waits on an advisory lock another session holds, so it is still running when its
-    // backend is terminated however slow the machine is; the retry finds the lock released.
-    const holder = new pg.Client({ connectionString: TEST_URL })
-    await holder.connect()
+    const events = recordEvents(conn)
+    // The read waits at a gate (an advisory lock another session holds), so it is still running when
+    // its backend is terminated however slow the machine is; the retry finds the gate open.
+    const gate = await advisoryGate()
     try {
-      await holder.query('select pg_advisory_lock(4242)')
-      const running = conn.query('select 1 as ok from pg_advisory_xact_lock_shared(4242)', { cache: false })
-      await until(async () => {
-        const rows = await admin(
-          `select 1 from pg_stat_activity where application_name = $1 and wait_event_type = 'Lock'`,
-          [app],
-        )
-        return rows.length > 0
-      })
+      const running = conn.query(gate.select('1 as ok'), { cache: false })
+      await until(async () => (await gate.waiting()) === 1, 'the read at the gate')
       await terminate(app)
-      await holder.query('select pg_advisory_unlock(4242)')
+      await gate.open()
       expect((await running).get(0)).toEqual({ ok: 1 })
-      expect(retries.length).toBe(1)
+      expect(events.retry.length).toBe(1)
     } finally {
-      await holder.end()
+      await gate.close()
       await conn.close()
     }
   })
@@ -162,104 +108,50 @@ describe('PostgreSQL stale connections', () => {
 })
 
 describe('PostgreSQL resets', () => {
-  it('a query waiting for a client during a reset still completes', async () => {
-    const conn = open(schema.name, { max: 1 })
-    const pool = conn.raw
-    const slow = conn.query('select 1 as slow from pg_sleep(0.3)', { cache: false })
-    await until(() => pool.totalCount === 1 && pool.idleCount === 0, 'the slow query holding the client')
-    const queued = conn.query('select 2 as queued', { cache: false })
-    await until(() => pool.waitingCount === 1, 'a query waiting for the client')
-    const reset = conn.reset()
-    expect((await within(slow, 'the slow query')).get(0)).toEqual({ slow: 1 })
-    expect((await within(queued, 'the waiting query')).get(0)).toEqual({ queued: 2 })
-    await within(reset, 'reset()')
-    expect(pool.totalCount).toBe(0)
-    await conn.close()
-  })
-
-  it('a Kysely query waiting for a client during a reset still completes', async () => {
-    const conn = open(schema.name, { max: 1 })
-    const pool = conn.raw
-    const slow = conn.query('select 1 as slow from pg_sleep(0.3)', { cache: false })
-    await until(() => pool.idleCount === 0 && pool.totalCount === 1, 'the slow query holding the client')
-    const queued = sql<{ queued: number }>`select 2 as queued`.execute(conn.db)
-    await until(() => pool.waitingCount === 1, 'a query waiting for the client')
-    const reset = conn.reset()
-    expect((await within(queued, 'the waiting Kysely query')).rows).toEqual([{ queued: 2 }])
-    await within(Promise.all([slow, reset]), 'the slow query and reset()')
-    await conn.close()
-  })
-
-  it('a query after a reset runs at once, while the old pool finishes its slow query', async () => {
-    const conn = open(schema.name, { max: 1 })
-    const old = conn.raw
-    let slowDone = false
-    const slow = conn.query('select 1 as slow from pg_sleep(1)', { cache: false }).then((t) => {
-      slowDone = true
-      return t
-    })
-    await until(() => old.idleCount === 0 && old.totalCount === 1, 'the slow query holding the client')
-    const reset = conn.reset()
-    expect((await conn.query('select 2 as fast', { cache: false })).get(0)).toEqual({ fast: 2 })
-    expect(slowDone).toBe(false)
-    expect((await slow).get(0)).toEqual({ slow: 1 })
-    await reset
-    await conn.close()
-  })
-
   it('keeps the pool, and the queries running on it, when one backend is terminated', async () => {
     const conn = open(schema.name, { max: 2 })
     const app = conn.config.get<string>('application_name')!
-    const resets: string[] = []
-    const retries: unknown[] = []
-    conn.on('reset', ({ reason }) => resets.push(reason))
-    conn.on('retry', (e) => retries.push(e))
+    const events = recordEvents(conn)
     const pool = conn.raw
-    const victim = conn.query(`select 'victim' as who from pg_sleep(0.5)`, { cache: false })
-    const bystander = conn.query(`select 'bystander' as who from pg_sleep(0.5)`, { cache: false })
-    let pid = 0
-    await until(async () => {
-      const rows = await admin<{ pid: number }>(
-        `select pid from pg_stat_activity where application_name = $1 and state = 'active' and query like '%victim%'`,
+    const gate = await advisoryGate()
+    try {
+      const victim = conn.query(gate.select(`'victim' as who`), { cache: false })
+      const bystander = conn.query(gate.select(`'bystander' as who`), { cache: false })
+      await until(async () => (await gate.waiting()) === 2, 'both reads at the gate')
+      const [{ pid }] = (await admin<{ pid: number }>(
+        `select pid from pg_stat_activity where application_name = $1 and query like '%victim%'`,
         [app],
-      )
-      pid = rows[0]?.pid ?? 0
-      return pid !== 0
-    }, 'the victim query running')
-    await admin('select pg_terminate_backend($1, 5000)', [pid])
-    expect((await victim).get(0)).toEqual({ who: 'victim' })
-    expect((await bystander).get(0)).toEqual({ who: 'bystander' })
-    expect(retries.length).toBe(1)
-    expect(resets).toEqual([])
-    expect(conn.raw).toBe(pool)
-    await conn.close()
-  })
-
-  it('replaces the pool when its idle clients turn out dead one after another', async () => {
-    const conn = open(schema.name, { max: 5 })
-    await Promise.all(Array.from({ length: 5 }, () => conn.query('select pg_sleep(0.05)', { cache: false })))
-    const pool = conn.raw
-    expect(await breakIdleClients(conn)).toBe(5)
-    const resets: string[] = []
-    conn.on('reset', ({ reason }) => resets.push(reason))
-    expect((await conn.query('select 42 as answer', { cache: false })).get(0)).toEqual({ answer: 42 })
-    expect(resets).toEqual(['transient error'])
-    expect(conn.raw).not.toBe(pool)
-    await conn.close()
+      )) as [{ pid: number }]
+      await admin('select pg_terminate_backend($1, 5000)', [pid])
+      await gate.open()
+      expect((await victim).get(0)).toEqual({ who: 'victim' })
+      expect((await bystander).get(0)).toEqual({ who: 'bystander' })
+      expect(events.retry.length).toBe(1)
+      expect(events.reset).toEqual([])
+      expect(conn.raw).toBe(pool)
+    } finally {
+      await gate.close()
+      await conn.close()
+    }
   })
 
   it('fails at once, unretried, when every client stays busy past connectionTimeoutMillis', async () => {
     const conn = open(schema.name, { max: 1, connectionTimeoutMillis: 100 })
-    const retries: unknown[] = []
-    conn.on('retry', (e) => retries.push(e))
-    const slow = conn.query('select 1 as slow from pg_sleep(0.5)', { cache: false })
-    await until(() => conn.raw.idleCount === 0 && conn.raw.totalCount === 1, 'the slow query holding the client')
-    const err = await conn.query('select 2', { cache: false }).catch((e: unknown) => e)
-    expect(err).toBeInstanceOf(QueryError)
-    expect((err as Error).message).toContain('timeout exceeded when trying to connect')
-    expect(retries).toEqual([])
-    await slow
-    await conn.close()
+    const events = recordEvents(conn)
+    const gate = await advisoryGate()
+    try {
+      const slow = conn.query(gate.select('1 as slow'), { cache: false })
+      await until(async () => (await gate.waiting()) === 1, 'the slow read holding the client')
+      const err = await conn.query('select 2', { cache: false }).catch((e: unknown) => e)
+      expect(err).toBeInstanceOf(QueryError)
+      expect((err as Error).message).toContain('timeout exceeded when trying to connect')
+      expect(events.retry).toEqual([])
+      await gate.open()
+      await slow
+    } finally {
+      await gate.close()
+      await conn.close()
+    }
   })
 })
 

@@ -5,6 +5,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createClient } from '@keyv/redis'
 import { closeAll, connection, type SqlConnection } from '@sqlconn/core'
+import { recordEvents } from '@sqlconn/core/testing'
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { useSandbox } from './helpers.js'
@@ -123,7 +124,6 @@ describe('a query cache shared through Redis', () => {
   })
 
   it('reports cache stats and keeps the password of the Redis URL out of errors', async () => {
-    const errors: string[] = []
     const conn = await connection<SqlConnection>('sqlite', {
       filename: 'down.db',
       cache: {
@@ -132,10 +132,11 @@ describe('a query cache shared through Redis', () => {
         breaker: { threshold: 1, halfOpenAfter: 60_000 },
       },
     })
-    conn.on('cacheError', ({ error }) => errors.push(String((error as Error).message)))
+    const events = recordEvents(conn)
     const t = await conn.query('select 7 as seven')
     expect(t.get(0)).toEqual({ seven: 7 })
     expect(conn.cacheStats).toMatchObject({ misses: 1, breaker: 'open' })
+    const errors = events.cacheError.map(({ error }) => String((error as Error).message))
     expect(errors.length).toBeGreaterThan(0)
     for (const e of errors) expect(e).not.toContain('s3cr3t-pw')
     expect(existsSync('down.db')).toBe(true)

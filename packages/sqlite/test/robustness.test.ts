@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { ConfigError, ConnectionClosedError, connection, QueryError, SecretsFileError } from '@sqlconn/core'
-import { describe, expect, it } from 'vitest'
+import { gate } from '@sqlconn/core/testing'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { SqliteConnection } from '../src/index.js'
 import { lockDatabase, useSandbox } from './helpers.js'
 
@@ -10,30 +11,39 @@ function open(options: Record<string, unknown> = {}): SqliteConnection {
   return new SqliteConnection('test', { filename: 'test.db', retry: { initialDelay: 5, maxDelay: 20 }, ...options })
 }
 
-// An adapter whose reads take a while, so that callers overlap (the database is still real).
-class SlowSqlite extends SqliteConnection {
+/** The gate every read of `GatedSqlite` waits at: tests open it once the callers overlap. */
+let reads = gate()
+
+// An adapter whose reads wait at a gate, so that callers overlap (the database is still real).
+class GatedSqlite extends SqliteConnection {
   protected override async execute(query: Parameters<SqliteConnection['execute']>[0]) {
-    await new Promise((r) => setTimeout(r, 50))
+    await reads.opened
     return super.execute(query)
   }
 }
 
 describe('aborting', () => {
+  beforeEach(() => {
+    reads = gate()
+  })
+
   it('one caller aborting leaves the others sharing its query unharmed', async () => {
-    const conn = new SlowSqlite('slow', { filename: ':memory:' })
+    const conn = new GatedSqlite('slow', { filename: ':memory:' })
     const a = conn.query('select 1 as one', { signal: AbortSignal.timeout(5) })
     const b = conn.query('select 1 as one')
     await expect(a).rejects.toMatchObject({ name: 'TimeoutError' })
+    reads.open()
     expect((await b).get(0)).toEqual({ one: 1 })
     await conn.close()
   })
 
   it('stops waiting as soon as the signal aborts', async () => {
-    const conn = new SlowSqlite('slow', { filename: ':memory:' })
+    const conn = new GatedSqlite('slow', { filename: ':memory:' })
     const controller = new AbortController()
     const p = conn.query('select 2 as two', { cache: false, signal: controller.signal })
     controller.abort(new Error('user left'))
     await expect(p).rejects.toThrow('user left')
+    reads.open()
     await conn.close()
   })
 })

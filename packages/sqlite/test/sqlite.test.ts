@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { ConnectionError, type OptionSpec, ParameterError, QueryError } from '@sqlconn/core'
+import { recordEvents } from '@sqlconn/core/testing'
 import { Table, tableFromIPC } from 'apache-arrow'
 import type Database from 'better-sqlite3'
 import { sql } from 'kysely'
@@ -315,15 +316,12 @@ describe('SQLite reliability', () => {
       .values({ x: 1 } as never)
       .execute()
     const locker = lockDatabase('test.db')
-    const retries: number[] = []
-    conn.on('retry', ({ attempt }) => {
-      retries.push(attempt)
-      locker.release()
-    })
+    const events = recordEvents(conn)
+    conn.on('retry', () => locker.release())
     try {
       const t = await conn.query('select x from t', { cache: false })
       expect(t.toArray()).toEqual([{ x: 1 }])
-      expect(retries).toEqual([1])
+      expect(events.retry.map((e) => e.attempt)).toEqual([1])
     } finally {
       locker.close()
       await conn.close()
@@ -334,14 +332,13 @@ describe('SQLite reliability', () => {
     const conn = open({ timeout: 0, retry: { maxAttempts: 2, initialDelay: 1, maxDelay: 2 } })
     await conn.query('create table t (x)', { cache: false })
     const locker = lockDatabase('test.db')
-    const retries: number[] = []
-    conn.on('retry', ({ attempt }) => retries.push(attempt))
+    const events = recordEvents(conn)
     try {
       const err = await conn.query('select x from t', { cache: false }).catch((e: unknown) => e)
       expect(err).toBeInstanceOf(QueryError)
       expect((err as QueryError).code).toBe('CONNECTION_FAILED')
       expect((err as QueryError).driverCode).toBe('SQLITE_BUSY')
-      expect(retries).toEqual([1, 2])
+      expect(events.retry.map((e) => e.attempt)).toEqual([1, 2])
     } finally {
       locker.close()
       await conn.close()
@@ -355,11 +352,10 @@ describe('SQLite reliability', () => {
     const conn = new SqliteConnection('test', { filename: 'test.db', timeout: 0 })
     await conn.query('create table t (x)', { cache: false })
     const locker = lockDatabase('test.db')
-    const retries: number[] = []
-    conn.on('retry', ({ attempt }) => retries.push(attempt))
+    const events = recordEvents(conn)
     try {
       await expect(conn.query('select x from t', { cache: false })).rejects.toMatchObject({ code: 'CONNECTION_FAILED' })
-      expect(retries).toEqual([])
+      expect(events.retry.map((e) => e.attempt)).toEqual([])
     } finally {
       locker.close()
       await conn.close()

@@ -13,6 +13,7 @@ import type { SqlConnection } from '../sql-connection.js'
 import type { RowTable } from '../table/table.js'
 import { describeArrowConformance } from './arrow.js'
 import { describeConnectFailures } from './connect-failures.js'
+import { recordEvents } from './helpers.js'
 import { describeNoPasswordShown } from './no-password.js'
 import type { ConformanceOptions } from './options.js'
 import { describeTargets } from './targets.js'
@@ -101,13 +102,11 @@ export function describeConformance(options: ConformanceOptions): void {
 
     it('returns a cached table identical to the first, without querying again', async () => {
       const sqlText = `select * from ${table} where id <= :n order by id`
-      const events: boolean[] = []
-      const listener = (e: { cached: boolean }) => events.push(e.cached)
-      conn.on('query', listener)
+      const events = recordEvents(conn)
       const first = await conn.query(sqlText, { params: { n: 3 }, ttl: 60 })
       const second = await conn.query(sqlText, { params: { n: 3 }, ttl: 60 })
-      conn.off('query', listener)
-      expect(events).toEqual([false, true])
+      events.stop()
+      expect(events.query.map((e) => e.cached)).toEqual([false, true])
       expect(plain(second)).toEqual(plain(first))
       expect(second.schema).toEqual(first.schema)
     })
@@ -130,16 +129,14 @@ export function describeConformance(options: ConformanceOptions): void {
       vi.useFakeTimers({ toFake: ['Date'] })
       try {
         const sqlText = `select count(*) as n from ${table} where id > :min`
-        const cachedFlags: boolean[] = []
-        const listener = (e: { cached: boolean }) => cachedFlags.push(e.cached)
-        conn.on('query', listener)
+        const cachedFlags = recordEvents(conn)
         await conn.query(sqlText, { params: { min: 0 }, ttl: '10m' })
         vi.advanceTimersByTime(9 * 60_000)
         await conn.query(sqlText, { params: { min: 0 }, ttl: '10m' })
         vi.advanceTimersByTime(2 * 60_000)
         await conn.query(sqlText, { params: { min: 0 }, ttl: '10m' })
-        conn.off('query', listener)
-        expect(cachedFlags).toEqual([false, true, false])
+        cachedFlags.stop()
+        expect(cachedFlags.query.map((e) => e.cached)).toEqual([false, true, false])
       } finally {
         vi.useRealTimers()
       }
@@ -159,14 +156,12 @@ export function describeConformance(options: ConformanceOptions): void {
 
     it('skips the cache with ttl: 0 and cache: false', async () => {
       const sqlText = `select id from ${table} where id = 1`
-      const flags: boolean[] = []
-      const listener = (e: { cached: boolean }) => flags.push(e.cached)
-      conn.on('query', listener)
+      const flags = recordEvents(conn)
       await conn.query(sqlText, { ttl: 0 })
       await conn.query(sqlText, { ttl: 0 })
       await conn.query(sqlText, { cache: false })
-      conn.off('query', listener)
-      expect(flags).toEqual([false, false, false])
+      flags.stop()
+      expect(flags.query.map((e) => e.cached)).toEqual([false, false, false])
     })
 
     it('streams a result in chunks of chunkSize', async () => {
@@ -196,28 +191,24 @@ export function describeConformance(options: ConformanceOptions): void {
     )
 
     it('reports a SQL error with the SQL in the message, without retrying', async () => {
-      const retries: unknown[] = []
-      const listener = (e: unknown) => retries.push(e)
-      conn.on('retry', listener)
+      const events = recordEvents(conn)
       const err = await conn.query('selec 1 from nowhere', { cache: false }).catch((e: unknown) => e)
-      conn.off('retry', listener)
+      events.stop()
       expect(err).toBeInstanceOf(QueryError)
       expect((err as QueryError).code).toBe('QUERY_FAILED')
       expect((err as QueryError).message).toContain('selec 1 from nowhere')
       expect((err as QueryError).cause).toBeInstanceOf(Error)
-      expect(retries).toEqual([])
+      expect(events.retry).toEqual([])
     })
 
     it('detects stale connections, resets and retries the read', async () => {
       await conn.query(`select 1 as one`, { cache: false })
-      const retries: unknown[] = []
-      const listener = (e: unknown) => retries.push(e)
-      conn.on('retry', listener)
+      const events = recordEvents(conn)
       await options.breakConnections(conn)
       const t = await conn.query(`select count(*) as n from ${table}`, { cache: false })
-      conn.off('retry', listener)
+      events.stop()
       expect(Number(t.get(0)!.n)).toBe(3)
-      expect(retries.length).toBeGreaterThanOrEqual(1)
+      expect(events.retry.length).toBeGreaterThanOrEqual(1)
     })
 
     it('answers concurrent queries correctly', async () => {

@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { ConnectionError } from '../errors.js'
 import type { SqlConnection } from '../sql-connection.js'
+import { recordEvents } from './helpers.js'
 import type { ConformanceOptions, ConnectFailureOptions } from './options.js'
 
 /**
@@ -40,10 +41,9 @@ export function describeConnectFailures(options: ConformanceOptions, failures: C
         ...failures.at({ port: '1' }),
         retry: { maxAttempts: 2, initialDelay: 1, maxDelay: 1 },
       })
-      const retries: unknown[] = []
-      conn.on('retry', (e) => retries.push(e))
+      const events = recordEvents(conn)
       expect(await queryFailure(conn)).toBeInstanceOf(ConnectionError)
-      expect(retries).toHaveLength(2)
+      expect(events.retry).toHaveLength(2)
     })
 
     it('an unknown user is CONNECTION_FAILED naming the user and what to check, at once', async () => {
@@ -51,15 +51,14 @@ export function describeConnectFailures(options: ConformanceOptions, failures: C
         ...failures.at({ username: 'sqlconn_no_such_user', password: 'S3cret-pw' }),
         retry: { maxAttempts: 3 },
       })
-      const retries: unknown[] = []
-      conn.on('retry', (e) => retries.push(e))
+      const events = recordEvents(conn)
       const err = await queryFailure(conn)
       expect((err as ConnectionError).code).toBe('CONNECTION_FAILED')
       expect(err.message).toContain('refused the login of user "sqlconn_no_such_user"')
       expect(err.message).toContain('Check user and password')
       expect(err.message).not.toContain('SQL:')
       expect(err.message).not.toContain('S3cret-pw')
-      expect(retries).toEqual([])
+      expect(events.retry).toEqual([])
     })
 
     it('a missing database is CONNECTION_FAILED naming it', async () => {

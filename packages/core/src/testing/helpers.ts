@@ -1,12 +1,14 @@
 /**
- * Small helpers for adapter tests: a sandboxed working directory and HOME, waiting without
- * asserting timings, and running a script in a child process.
+ * Small helpers for adapter tests: a sandboxed working directory and HOME, a record of a
+ * connection's events, gates and waiting without asserting timings, and running a script in a
+ * child process.
  */
 import { spawn } from 'node:child_process'
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach } from 'vitest'
+import type { BaseConnection, ConnectionEvents } from '../connection.js'
 import { closeAll } from '../factory.js'
 
 /** A test's own directory, from `useSandbox()`. */
@@ -113,4 +115,56 @@ export function runScript(
       resolve({ code, stdout, stderr, elapsedMs: performance.now() - started })
     })
   })
+}
+
+/** Every event a connection emitted since `recordEvents()`, by name, in order. */
+export type EventLog = {
+  readonly [E in keyof ConnectionEvents]: Array<ConnectionEvents[E][0]>
+} & {
+  /** Stops recording (the arrays keep what they have). */
+  stop(): void
+}
+
+const EVENT_NAMES: ReadonlyArray<keyof ConnectionEvents> = ['retry', 'reset', 'query', 'cacheError', 'cacheBreaker']
+
+/**
+ * Records every event `conn` emits from now on: `events.retry`, `events.reset`, `events.query`...
+ * hold the payloads in order, so a test asserts on them (`events.reset.map((e) => e.reason)`).
+ */
+export function recordEvents(conn: Pick<BaseConnection, 'on' | 'off'>): EventLog {
+  const log: Record<string, unknown[]> = {}
+  const listeners = EVENT_NAMES.map((name) => {
+    const seen: unknown[] = []
+    log[name] = seen
+    const listener = (payload: unknown) => {
+      seen.push(payload)
+    }
+    conn.on(name, listener)
+    return [name, listener] as const
+  })
+  return Object.assign(log, {
+    stop() {
+      for (const [name, listener] of listeners) conn.off(name, listener)
+    },
+  }) as unknown as EventLog
+}
+
+/** A promise the test opens itself, from `gate()`. */
+export interface Gate {
+  /** Resolves once `open()` is called. */
+  readonly opened: Promise<void>
+  /** Lets everything waiting on `opened` through. */
+  open(): void
+}
+
+/**
+ * A gate: code under test awaits `opened` and stays there until the test calls `open()`, so "still
+ * running" is a state the test holds, not a duration it hopes for.
+ */
+export function gate(): Gate {
+  let open!: () => void
+  const opened = new Promise<void>((resolve) => {
+    open = resolve
+  })
+  return { opened, open }
 }

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest'
 import { type QueryError, SqlconnError } from '../errors.js'
 import type { SqlConnection } from '../sql-connection.js'
 import type { RowTable } from '../table/table.js'
+import { recordEvents } from './helpers.js'
 
 /** One restart under load: the connection, the read, and how to restart and probe the server. */
 export interface RestartRun {
@@ -176,10 +177,9 @@ async function failOnce(
   options?: Record<string, unknown>,
 ): Promise<{ err: unknown; retries: unknown[] }> {
   const conn = suite.open(options)
-  const retries: unknown[] = []
-  conn.on('retry', (e) => retries.push(e))
+  const events = recordEvents(conn)
   try {
-    return { err: await conn.query(sql, { cache: false }).catch((e: unknown) => e), retries }
+    return { err: await conn.query(sql, { cache: false }).catch((e: unknown) => e), retries: events.retry }
   } finally {
     await conn.close()
   }
