@@ -123,7 +123,8 @@ export function sandbox(name: string): Sandbox {
       const env: NodeJS.ProcessEnv = {}
       for (const [k, v] of Object.entries(process.env)) {
         // The doc's program sees a newcomer's environment: no database settings, no test runner.
-        if (/^(PG|MYSQL_|DATABASE_URL$|SQLCONN_|VITEST|NODE_OPTIONS$|FORCE_COLOR$|NO_COLOR$|TEST$)/.test(k)) continue
+        if (/^(PG|MYSQL_|DATABASE_URL$|SQLCONN_|VITEST|npm_|NODE_OPTIONS$|FORCE_COLOR$|NO_COLOR$|TEST$)/.test(k))
+          continue
         env[k] = v
       }
       env.HOME = home
