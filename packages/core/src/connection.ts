@@ -9,6 +9,7 @@ import {
   redact,
   redactError,
   resolveConfig,
+  resolveGiven,
   secretsIn,
   urlPasswords,
 } from './options.js'
@@ -31,6 +32,26 @@ export interface NativeContext {
   readonly cwd: string
 }
 
+/** The process's environment, home and working directory: built here only, once per resolution. */
+function nativeContext(): NativeContext {
+  return { env: process.env, home: homedir(), cwd: process.cwd() }
+}
+
+/**
+ * The data source's own configuration, as layers highest first. An adapter returns one layer, or
+ * several when its sources outrank one another (`DATABASE_URL` over `PGHOST`): core ranks each.
+ */
+export type NativeLayers = ConfigLayer | readonly ConfigLayer[]
+
+function nativeLayers(
+  cls: ConnectionClass,
+  context: NativeContext,
+  given: ResolvedConfig | undefined,
+): readonly ConfigLayer[] {
+  const layers = cls.nativeConfig(context, given)
+  return Array.isArray(layers) ? layers : [layers as ConfigLayer]
+}
+
 /** The static side of a connection class: its declared options and native configuration. */
 export interface ConnectionClass<C extends BaseConnection = BaseConnection> {
   new (name: string, options?: Record<string, unknown>): C
@@ -38,8 +59,13 @@ export interface ConnectionClass<C extends BaseConnection = BaseConnection> {
   readonly typeName: string
   /** Every option the type accepts, declared once. */
   readonly options: readonly OptionSpec[]
-  /** Values from the data source's own configuration (env variables, files), lowest precedence. */
-  nativeConfig(context: NativeContext): ConfigLayer
+  /**
+   * Values from the data source's own configuration (env variables, files), below code and
+   * secrets: one layer, or several highest first. `given` holds what code and secrets say (no
+   * defaults), for a configuration that depends on them; it is undefined when only the secrets
+   * to mask are wanted.
+   */
+  nativeConfig(context: NativeContext, given?: ResolvedConfig): NativeLayers
 }
 
 /** Events a connection emits, for logs and metrics. */
@@ -73,7 +99,7 @@ export abstract class BaseConnection<Raw = unknown> {
   static readonly options: readonly OptionSpec[] = []
 
   /** No native configuration unless the adapter reads some. */
-  static nativeConfig(_context: NativeContext): ConfigLayer {
+  static nativeConfig(_context: NativeContext, _given?: ResolvedConfig): NativeLayers {
     return { kind: 'native', values: {} }
   }
 
@@ -84,6 +110,7 @@ export abstract class BaseConnection<Raw = unknown> {
   readonly #given: Readonly<Record<string, unknown>>
   #section: SecretsSection | undefined
   #config: ResolvedConfig | undefined
+  #context: NativeContext | undefined
   #raw: Raw | undefined
   #closed = false
   #staleSecrets = false
@@ -133,17 +160,16 @@ export abstract class BaseConnection<Raw = unknown> {
       assertConnectionClass(cls)
       try {
         const section = this.#secretsSection()
-        this.#config = this.refineConfig(
-          resolveConfig(
-            cls.options,
-            [
-              { kind: 'kwargs', values: this.#kwargs },
-              { kind: 'secrets', values: withoutReserved(section.values), origins: section.origins },
-              cls.nativeConfig({ env: process.env, home: homedir(), cwd: process.cwd() }),
-            ],
-            { connectionName: this.name, typeName: cls.typeName },
-          ),
-        )
+        const context = nativeContext()
+        const names = { connectionName: this.name, typeName: cls.typeName }
+        const given: ConfigLayer[] = [
+          { kind: 'kwargs', values: this.#kwargs },
+          { kind: 'secrets', values: withoutReserved(section.values), origins: section.origins },
+        ]
+        const native = nativeLayers(cls, context, resolveGiven(cls.options, given, names))
+        const resolved = resolveConfig(cls.options, [...given, ...native], names)
+        this.#context = context
+        this.#config = this.refineConfig(resolved, context)
       } catch (err) {
         // The declared secret flags are not known yet: redact what any source could hold.
         throw redactError(err, this.#unresolvedSecrets())
@@ -286,13 +312,13 @@ export abstract class BaseConnection<Raw = unknown> {
    */
   #unresolvedSecrets(): string[] {
     const out = secretsIn(this.#given)
-    const sources: Array<() => Readonly<Record<string, unknown>>> = [
-      () => this.#secretsSection().values,
-      () => this.connectionClass.nativeConfig({ env: process.env, home: homedir(), cwd: process.cwd() }).values,
+    const sources: Array<() => ReadonlyArray<Readonly<Record<string, unknown>>>> = [
+      () => [this.#secretsSection().values],
+      () => nativeLayers(this.connectionClass, nativeContext(), undefined).map((l) => l.values),
     ]
     for (const values of sources) {
       try {
-        out.push(...secretsIn(values()))
+        for (const v of values()) out.push(...secretsIn(v))
       } catch {}
     }
     if (process.env.DATABASE_URL) out.push(...urlPasswords(process.env.DATABASE_URL))
@@ -322,10 +348,18 @@ export abstract class BaseConnection<Raw = unknown> {
 
   /**
    * Adjusts the resolved config once every source is known, keeping each value's source: split a
-   * URL into the options it stands for, look up a password file for the final host and user.
+   * URL into the options it stands for (`withUrlParts`), look up a password file for the final host
+   * and user (`config.withFound`). `context` is the one the config was resolved with. Ranks are
+   * decided by core: an adapter compares them, never the labels.
    */
-  protected refineConfig(config: ResolvedConfig): ResolvedConfig {
+  protected refineConfig(config: ResolvedConfig, _context: NativeContext): ResolvedConfig {
     return config
+  }
+
+  /** The environment, home and working directory the current config was resolved with. */
+  protected get nativeContext(): NativeContext {
+    void this.config
+    return this.#context!
   }
 
   /** Called when this connection's secrets section changed; subclasses drop what they built from it. */

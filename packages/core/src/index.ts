@@ -5,6 +5,7 @@ export {
   type ConnectionClass,
   type ConnectionEvents,
   type NativeContext,
+  type NativeLayers,
 } from './connection.js'
 export { optionsTable } from './docs.js'
 export type { Duration } from './duration.js'
@@ -34,6 +35,7 @@ export {
   ResolvedConfig,
   type ResolvedOption,
   type SourceKind,
+  type ValueSource,
 } from './options.js'
 export type { CompiledSql, Placeholder } from './params.js'
 export {
@@ -43,6 +45,7 @@ export {
   isNetworkErrorCode,
   NETWORK_ERROR_CODES,
 } from './pool.js'
+export { isGiven, partOf, withUrlParts } from './precedence.js'
 export type { RetryOptions } from './retry.js'
 export {
   type ArrowStreamOptions,

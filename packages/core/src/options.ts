@@ -31,10 +31,29 @@ export interface OptionSpec {
   readonly native?: readonly string[]
 }
 
-/** Where a resolved value came from. */
+/** What kind of source a resolved value came from. */
 export type SourceKind = 'kwargs' | 'secrets' | 'native' | 'default'
 
-/** A set of values from one source; `origin` refines the label (a file path, a variable name). */
+/**
+ * Where a resolved value came from, as data, decided once by core: adapters compare `rank`s and
+ * read `kind`, never the label's text.
+ */
+export interface ValueSource {
+  readonly kind: SourceKind
+  /**
+   * How strongly the value binds: its source's place in the precedence order, 0 the highest. The
+   * layers are numbered in the order given (kwargs 0, secrets 1, then each layer of the data
+   * source's own configuration), then one place for values that configuration gives once the rest
+   * is known (a password file), then the declared defaults.
+   */
+  readonly rank: number
+  /** How it is shown: `kwargs`, `secrets: /app/.sqlconn/secrets.toml`, `env PGHOST`, `default`. */
+  readonly label: string
+  /** The option that stood for it, when it was taken from another one (a URL's part: `connectionString`). */
+  readonly via?: string
+}
+
+/** A set of values from one source; `origins` refines the label per key (a file path, a variable name). */
 export interface ConfigLayer {
   readonly kind: SourceKind
   readonly values: Readonly<Record<string, unknown>>
@@ -46,7 +65,10 @@ export interface ConfigLayer {
 export interface ResolvedOption {
   readonly name: string
   readonly value: unknown
+  /** The source's label (`origin.label`), as `config` prints it. */
   readonly source: string
+  /** The source as data: kind, rank and label. */
+  readonly origin: ValueSource
   readonly secret: boolean
 }
 
@@ -110,13 +132,23 @@ export function maskUrlPasswords(text: string): string {
  */
 export class ResolvedConfig {
   readonly #options: ReadonlyMap<string, ResolvedOption>
+  readonly #specs: readonly OptionSpec[]
+  readonly #foundRank: number
 
   /**
-   * The options in order. Core builds it from every source; an adapter's `refineConfig()` builds a
-   * new one from `entries()` to replace or add values, each keeping its source.
+   * The options, shown in the declared order. Core builds it from every source; an adapter's
+   * `refineConfig()` rarely needs to: `with()`, `without()`, `withFound()` and `withUrlParts()`
+   * return adjusted copies, each value keeping its source.
+   * @param specs the declared options: their order is the printed order, their flags the masking
+   * @param foundRank the rank of values the data source's configuration gives once the rest is known
    */
-  constructor(options: readonly ResolvedOption[]) {
-    this.#options = new Map(options.map((o) => [o.name, o]))
+  constructor(options: readonly ResolvedOption[], specs: readonly OptionSpec[] = [], foundRank = 0) {
+    this.#specs = specs
+    this.#foundRank = foundRank
+    // Declared order first, so a printed config reads the same whichever source gave a value.
+    const order = [...specs.map((s) => s.name), ...options.map((o) => o.name)]
+    const byName = new Map(options.map((o) => [o.name, o]))
+    this.#options = new Map([...new Set(order)].filter((n) => byName.has(n)).map((n) => [n, byName.get(n)!]))
   }
 
   /** The value of an option (unmasked: this is what the driver receives). */
@@ -132,6 +164,43 @@ export class ResolvedConfig {
   /** Where the option's value came from (`kwargs`, `secrets: <file>`, `env PGHOST`, `default`). */
   source(name: string): string | undefined {
     return this.#options.get(name)?.source
+  }
+
+  /** Where the option's value came from, as data: its kind, rank and label. */
+  origin(name: string): ValueSource | undefined {
+    return this.#options.get(name)?.origin
+  }
+
+  /**
+   * A copy with `name` set to `value`. The source stays the option's own unless `origin` is given
+   * (a value taken from a URL takes the URL's); the secret flag is the option's, else its declaration's.
+   */
+  with(name: string, value: unknown, origin?: ValueSource): ResolvedConfig {
+    const current = this.#options.get(name)
+    const from = origin ?? current?.origin
+    if (!from) throw new TypeError(`Option "${name}" has no value yet: give its origin.`)
+    const spec = this.#specs.find((s) => s.name === name)
+    const secret = current?.secret ?? isSecret(spec, name)
+    const entry: ResolvedOption = { name, value, source: from.label, origin: from, secret }
+    return this.#copy([...this.#options.values()].filter((o) => o.name !== name).concat(entry))
+  }
+
+  /** A copy without `name` (a value that never reaches the driver, such as an unused socket). */
+  without(name: string): ResolvedConfig {
+    return this.#copy([...this.#options.values()].filter((o) => o.name !== name))
+  }
+
+  /**
+   * A copy with a value the data source's own configuration gives only once the rest is known (a
+   * password file matched against the resolved host and user): ranked below every layer of that
+   * configuration and above the defaults.
+   */
+  withFound(name: string, value: unknown, label: string): ResolvedConfig {
+    return this.with(name, value, { kind: 'native', rank: this.#foundRank, label })
+  }
+
+  #copy(options: readonly ResolvedOption[]): ResolvedConfig {
+    return new ResolvedConfig(options, this.#specs, this.#foundRank)
   }
 
   /** Every resolved option with its source; values unmasked. */
@@ -345,9 +414,83 @@ function missingOptionsError(
   )
 }
 
+function isSecret(spec: OptionSpec | undefined, name: string): boolean {
+  return spec?.secret ?? SECRET_NAME.test(name)
+}
+
+/** The options by name and by alias. */
+function specsByName(specs: readonly OptionSpec[]): Map<string, OptionSpec> {
+  const byName = new Map<string, OptionSpec>()
+  for (const spec of specs) {
+    byName.set(spec.name, spec)
+    for (const alias of spec.aliases ?? []) byName.set(alias, spec)
+  }
+  return byName
+}
+
 /**
- * Resolves options from layers given highest precedence first (kwargs, secrets, native), then
- * the declared defaults. Unknown names in kwargs and secrets are errors with a did-you-mean; the
+ * The values of `layers` (highest precedence first), each option from the highest layer that
+ * gives it, ranked by its layer's place; groups taken whole from one layer.
+ */
+function collect(
+  specs: readonly OptionSpec[],
+  layers: readonly ConfigLayer[],
+  context: { connectionName: string; typeName: string },
+): { resolved: Map<string, ResolvedOption>; groupsTaken: Map<string, number> } {
+  const byName = specsByName(specs)
+  const known = [...byName.keys()]
+  const resolved = new Map<string, ResolvedOption>()
+  const groupsTaken = new Map<string, number>()
+
+  layers.forEach((layer, rank) => {
+    for (const [key, raw] of Object.entries(layer.values)) {
+      if (raw === undefined) continue
+      const spec = byName.get(key)
+      const label = layer.origins?.[key] ?? layer.kind
+      if (!spec) {
+        if (layer.kind === 'native') continue
+        throw new ConfigError(
+          'UNKNOWN_OPTION',
+          key,
+          `Unknown option "${key}" for ${context.typeName} connection "${context.connectionName}" (from ${label}).` +
+            `${didYouMean(key, known)} Known options: ${specs.map((s) => s.name).join(', ')}.`,
+        )
+      }
+      if (spec.group) {
+        const takenAt = groupsTaken.get(spec.group)
+        if (takenAt !== undefined && takenAt < rank) continue
+        groupsTaken.set(spec.group, rank)
+      }
+      if (resolved.has(spec.name)) continue
+      resolved.set(spec.name, {
+        name: spec.name,
+        value: coerce(spec, raw, label),
+        source: label,
+        origin: { kind: layer.kind, rank, label },
+        secret: isSecret(spec, spec.name),
+      })
+    }
+  })
+  return { resolved, groupsTaken }
+}
+
+/**
+ * The options `layers` give (highest precedence first), validated and coerced, without defaults
+ * and without checking required ones: what code and secrets say before the data source's own
+ * configuration is read, for a configuration that depends on them (mysql's `defaultsFile`).
+ */
+export function resolveGiven(
+  specs: readonly OptionSpec[],
+  layers: readonly ConfigLayer[],
+  context: { connectionName: string; typeName: string },
+): ResolvedConfig {
+  return new ResolvedConfig([...collect(specs, layers, context).resolved.values()], specs, layers.length)
+}
+
+/**
+ * Resolves options from layers given highest precedence first (kwargs, secrets, then each layer of
+ * the native configuration), then the declared defaults. Each value's rank is its layer's place;
+ * the defaults rank last. Unknown names in kwargs and secrets are errors with a did-you-mean; the
  * missing required options are named together, each with where it can be set.
  */
 export function resolveConfig(
@@ -355,44 +498,10 @@ export function resolveConfig(
   layers: readonly ConfigLayer[],
   context: { connectionName: string; typeName: string },
 ): ResolvedConfig {
-  const byName = new Map<string, OptionSpec>()
-  for (const spec of specs) {
-    byName.set(spec.name, spec)
-    for (const alias of spec.aliases ?? []) byName.set(alias, spec)
-  }
-  const known = [...byName.keys()]
-  const resolved = new Map<string, ResolvedOption>()
-  const groupsTaken = new Map<string, number>()
-
-  layers.forEach((layer, depth) => {
-    for (const [key, raw] of Object.entries(layer.values)) {
-      if (raw === undefined) continue
-      const spec = byName.get(key)
-      const source = layer.origins?.[key] ?? layer.kind
-      if (!spec) {
-        if (layer.kind === 'native') continue
-        throw new ConfigError(
-          'UNKNOWN_OPTION',
-          key,
-          `Unknown option "${key}" for ${context.typeName} connection "${context.connectionName}" (from ${source}).` +
-            `${didYouMean(key, known)} Known options: ${specs.map((s) => s.name).join(', ')}.`,
-        )
-      }
-      if (spec.group) {
-        const takenAt = groupsTaken.get(spec.group)
-        if (takenAt !== undefined && takenAt < depth) continue
-        groupsTaken.set(spec.group, depth)
-      }
-      if (resolved.has(spec.name)) continue
-      resolved.set(spec.name, {
-        name: spec.name,
-        value: coerce(spec, raw, source),
-        source,
-        secret: spec.secret ?? SECRET_NAME.test(spec.name),
-      })
-    }
-  })
-
+  const { resolved, groupsTaken } = collect(specs, layers, context)
+  // One place between the layers and the defaults, for values found once the rest is known.
+  const foundRank = layers.length
+  const defaultSource: ValueSource = { kind: 'default', rank: foundRank + 1, label: 'default' }
   const missing: OptionSpec[] = []
   for (const spec of specs) {
     if (resolved.has(spec.name)) continue
@@ -401,16 +510,15 @@ export function resolveConfig(
       resolved.set(spec.name, {
         name: spec.name,
         value: spec.default,
-        source: 'default',
-        secret: spec.secret ?? SECRET_NAME.test(spec.name),
+        source: defaultSource.label,
+        origin: defaultSource,
+        secret: isSecret(spec, spec.name),
       })
       continue
     }
     const unless = typeof spec.required === 'object' ? spec.required.unless : []
     if (spec.required && !unless.some((n) => resolved.has(n))) missing.push(spec)
   }
-  if (missing.length > 0) throw missingOptionsError(missing, byName, context)
-  // Keep the declared order so printed configs read the same every time.
-  const order = specs.map((s) => s.name)
-  return new ResolvedConfig(order.filter((n) => resolved.has(n)).map((n) => resolved.get(n)!))
+  if (missing.length > 0) throw missingOptionsError(missing, specsByName(specs), context)
+  return new ResolvedConfig([...resolved.values()], specs, foundRank)
 }

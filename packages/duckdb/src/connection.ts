@@ -12,8 +12,8 @@ import {
   type ConfigLayer,
   type NativeContext,
   type OptionSpec,
-  ResolvedConfig,
-  type ResolvedOption,
+  partOf,
+  type ResolvedConfig,
   type RowTable,
   SqlConnection,
   TableBuilder,
@@ -65,16 +65,13 @@ export class DuckDBConnection<DB = any> extends SqlConnection<DuckDBPool, DB> {
   protected override refineConfig(config: ResolvedConfig): ResolvedConfig {
     const url = config.get<string>('url')
     const given = config.get<string>('path')
-    const pathSource = config.source('path')
-    let entry: ResolvedOption
+    const fromUrl = config.origin('url')
+    const fromPath = config.origin('path')
     // `path` has a default: a url from any source beats it, and a url beats a path from the same source.
-    if (url !== undefined && (given === undefined || pathSource === 'default' || pathSource === config.source('url'))) {
-      entry = { name: 'path', value: pathFromUrl(url), source: `${config.source('url')} (url)`, secret: false }
-    } else {
-      entry = { name: 'path', value: absolutePath(given ?? ':memory:'), source: pathSource ?? 'default', secret: false }
+    if (fromUrl && (given === undefined || fromPath?.kind === 'default' || fromPath?.rank === fromUrl.rank)) {
+      return config.with('path', pathFromUrl(url!), partOf(fromUrl, 'url'))
     }
-    const rest = config.entries().filter((o) => o.name !== 'path')
-    return new ResolvedConfig([entry, ...rest])
+    return config.with('path', absolutePath(given ?? ':memory:'))
   }
 
   /** The DuckDB settings given, as the strings `DuckDBInstance.create` takes. */

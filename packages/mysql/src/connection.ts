@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs'
-import { homedir } from 'node:os'
 import path from 'node:path'
 import {
   type CompiledSql,
@@ -9,8 +8,7 @@ import {
   loadKysely,
   type NativeContext,
   type OptionSpec,
-  ResolvedConfig,
-  type ResolvedOption,
+  type ResolvedConfig,
   type RowTable,
   SqlConnection,
 } from '@sqlconn/core'
@@ -18,7 +16,7 @@ import type { MysqlDialect, MysqlPool } from 'kysely'
 import { createPool, type Pool, type PoolConnection } from 'mysql2'
 import { connectFailure, describeConnectFailure } from './connect-errors.js'
 import { endPoolWhenIdle } from './drain.js'
-import { nativeLayer, sourceRank } from './native.js'
+import { nativeLayers } from './native.js'
 import { MYSQL_OPTIONS, RESULT_OPTIONS } from './options.js'
 import { effectiveConfig, type PoolOptions, poolOptions } from './pool-options.js'
 import { destroyConnection, getConnection, queryTable, type Reader, ResultReader } from './read.js'
@@ -36,9 +34,21 @@ export class MysqlConnection<DB = any> extends SqlConnection<Pool, DB> {
 
   static override readonly options: readonly OptionSpec[] = MYSQL_OPTIONS
 
-  /** DATABASE_URL (mysql://), the [client] section of the option files, MYSQL_* variables, USER. */
-  static override nativeConfig(context: NativeContext): ConfigLayer {
-    return nativeLayer(context)
+  /**
+   * DATABASE_URL (mysql://), the [client] section of the option files, MYSQL_* variables, USER,
+   * highest first. With `defaultsFile` (from code or secrets), that file's [client] section
+   * replaces the other option files, as the mysql client's --defaults-file.
+   */
+  static override nativeConfig(context: NativeContext, given?: ResolvedConfig): ConfigLayer[] {
+    const defaultsFile = given?.get<string>('defaultsFile')
+    if (defaultsFile !== undefined && !existsSync(path.resolve(context.cwd, defaultsFile))) {
+      throw new ConfigError(
+        'INVALID_OPTION',
+        'defaultsFile',
+        `defaultsFile "${defaultsFile}" (from ${given!.source('defaultsFile')}) does not exist.`,
+      )
+    }
+    return nativeLayers(context, { defaultsFile })
   }
 
   protected override backslashEscapes = true
@@ -46,16 +56,11 @@ export class MysqlConnection<DB = any> extends SqlConnection<Pool, DB> {
   #poolOptions: PoolOptions | undefined
   #reader: Reader | undefined
 
-  /**
-   * With `defaultsFile` (from code or secrets), that file's [client] section replaces the other
-   * option files, as the mysql client's --defaults-file. It is applied here, after every source is
-   * known, because the file to read is itself an option that code or secrets may give.
-   */
-  protected override refineConfig(base: ResolvedConfig): ResolvedConfig {
+  /** A `uri` merged with the separate options, an unused socket left out (see effectiveConfig). */
+  protected override refineConfig(resolved: ResolvedConfig): ResolvedConfig {
     this.#poolOptions = undefined
     this.#reader = undefined
-    const specs = this.connectionClass.options
-    return effectiveConfig(withDefaultsFile(base, specs), specs)
+    return effectiveConfig(resolved)
   }
 
   /**
@@ -302,41 +307,4 @@ function letProcessExitWhenIdle(pool: Pool): void {
       this._removeIdleTimeoutConnectionsTimer?.unref?.()
     }
   }
-}
-
-/**
- * Applies `defaultsFile`: values that came from the option files, environment variables or
- * defaults are resolved again with that file in place of ~/.my.cnf and /etc/mysql/my.cnf. Values
- * from code and secrets are kept.
- */
-function withDefaultsFile(base: ResolvedConfig, specs: readonly OptionSpec[]): ResolvedConfig {
-  const file = base.get<string>('defaultsFile')
-  if (file === undefined) return base
-  const context = { env: process.env, home: homedir(), cwd: process.cwd() }
-  const layer = nativeLayer(context, { defaultsFile: file })
-  const origins = layer.origins ?? {}
-  if (!Object.values(origins).some((o) => o.startsWith('option file'))) {
-    if (!existsSync(path.resolve(context.cwd, file))) {
-      throw new ConfigError(
-        'INVALID_OPTION',
-        'defaultsFile',
-        `defaultsFile "${file}" (from ${base.source('defaultsFile')}) does not exist.`,
-      )
-    }
-  }
-  const out: ResolvedOption[] = []
-  for (const spec of specs) {
-    const current = base.entries().find((e) => e.name === spec.name)
-    if (current && sourceRank(current.source) <= 1) {
-      out.push(current)
-      continue
-    }
-    const secret = spec.secret ?? false
-    if (layer.values[spec.name] !== undefined) {
-      out.push({ name: spec.name, value: layer.values[spec.name], source: origins[spec.name] ?? 'native', secret })
-    } else if (spec.default !== undefined) {
-      out.push({ name: spec.name, value: spec.default, source: 'default', secret })
-    }
-  }
-  return new ResolvedConfig(out)
 }

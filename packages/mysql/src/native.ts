@@ -88,9 +88,9 @@ function unquote(value: string): string {
 }
 
 /**
- * The data source's own configuration, highest precedence first (the order the mysql client
- * gives them: option files over environment variables), with `DATABASE_URL` above both because
- * it names this application's database:
+ * The data source's own configuration, as layers highest first (the order the mysql client gives
+ * them: option files over environment variables), with `DATABASE_URL` above both because it names
+ * this application's database:
  *
  * 1. `DATABASE_URL` when it is a mysql:// or mariadb:// URL (as `uri`);
  * 2. the `[client]` section of the option files: `defaultsFile` alone when given, else
@@ -98,57 +98,49 @@ function unquote(value: string): string {
  * 3. `MYSQL_HOST`, `MYSQL_TCP_PORT`, `MYSQL_PWD`, `MYSQL_UNIX_PORT`;
  * 4. `USER` (or `LOGNAME`) for `user`: the mysql client logs in as the login name by default.
  */
-export function nativeLayer(
+export function nativeLayers(
   { env, home, cwd }: NativeContext,
   options: { defaultsFile?: string; globalFiles?: readonly string[] } = {},
-): ConfigLayer {
-  const values: Record<string, unknown> = {}
-  const origins: Record<string, string> = {}
-  const set = (name: string, value: unknown, origin: string) => {
-    if (value === undefined || value === '' || name in values) return
-    values[name] = value
-    origins[name] = origin
-  }
-
+): ConfigLayer[] {
+  const fromUrl = layer()
   const url = env.DATABASE_URL
-  if (url && MYSQL_URL.test(url)) set('uri', url, 'env DATABASE_URL')
+  if (url && MYSQL_URL.test(url)) fromUrl.set('uri', url, 'env DATABASE_URL')
 
+  const fromFiles = layer()
   const files = options.defaultsFile
     ? [path.resolve(cwd, options.defaultsFile)]
     : [...(options.globalFiles ?? GLOBAL_OPTION_FILES), path.join(home, '.my.cnf')]
-  const fromFiles = new Map<string, { value: string; file: string }>()
-  for (const file of files) readOptionFile(file, fromFiles)
-  for (const [name, { value, file }] of fromFiles) {
-    set(name, name === 'port' ? Number(value) : value, `option file ${file}`)
+  const read = new Map<string, { value: string; file: string }>()
+  for (const file of files) readOptionFile(file, read)
+  for (const [name, { value, file }] of read) {
+    fromFiles.set(name, name === 'port' ? Number(value) : value, `option file ${file}`)
   }
 
-  if (env.MYSQL_HOST) set('host', env.MYSQL_HOST, 'env MYSQL_HOST')
-  if (env.MYSQL_TCP_PORT) set('port', Number(env.MYSQL_TCP_PORT), 'env MYSQL_TCP_PORT')
-  if (env.MYSQL_PWD) set('password', env.MYSQL_PWD, 'env MYSQL_PWD')
-  if (env.MYSQL_UNIX_PORT) set('socketPath', env.MYSQL_UNIX_PORT, 'env MYSQL_UNIX_PORT')
-  if (env.USER) set('user', env.USER, 'env USER')
-  else if (env.LOGNAME) set('user', env.LOGNAME, 'env LOGNAME')
+  const fromEnv = layer()
+  fromEnv.set('host', env.MYSQL_HOST, 'env MYSQL_HOST')
+  if (env.MYSQL_TCP_PORT) fromEnv.set('port', Number(env.MYSQL_TCP_PORT), 'env MYSQL_TCP_PORT')
+  fromEnv.set('password', env.MYSQL_PWD, 'env MYSQL_PWD')
+  fromEnv.set('socketPath', env.MYSQL_UNIX_PORT, 'env MYSQL_UNIX_PORT')
 
-  return { kind: 'native', values, origins }
+  const fromLogin = layer()
+  if (env.USER) fromLogin.set('user', env.USER, 'env USER')
+  else fromLogin.set('user', env.LOGNAME, 'env LOGNAME')
+
+  return [fromUrl.layer, fromFiles.layer, fromEnv.layer, fromLogin.layer]
 }
 
-/**
- * How strongly a source binds, lower first: code, secrets, `DATABASE_URL`, option files,
- * environment variables, the login name, defaults. Used to decide between a URL's part and a
- * separately given option.
- */
-export function sourceRank(source: string | undefined): number {
-  if (source === undefined) return Number.POSITIVE_INFINITY
-  // A part taken from the uri binds as strongly as the uri.
-  if (source.endsWith(' (uri)')) return sourceRank(source.slice(0, -' (uri)'.length))
-  if (source === 'kwargs') return 0
-  if (source.startsWith('secrets')) return 1
-  if (source === 'env DATABASE_URL') return 2
-  if (source.startsWith('option file')) return 3
-  if (source === 'env USER' || source === 'env LOGNAME') return 5
-  if (source.startsWith('env')) return 4
-  if (source === 'default') return 6
-  return 4
+/** A native layer filled key by key; an empty value gives nothing. */
+function layer() {
+  const values: Record<string, unknown> = {}
+  const origins: Record<string, string> = {}
+  return {
+    layer: { kind: 'native', values, origins } as ConfigLayer,
+    set(name: string, value: unknown, origin: string) {
+      if (value === undefined || value === '') return
+      values[name] = value
+      origins[name] = origin
+    },
+  }
 }
 
 /** True when a socket path names something that exists (a stale option file may name none). */

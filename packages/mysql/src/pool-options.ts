@@ -1,5 +1,5 @@
-import { ConfigError, type OptionSpec, ResolvedConfig, type ResolvedOption } from '@sqlconn/core'
-import { socketExists, sourceRank } from './native.js'
+import { ConfigError, isGiven, type ResolvedConfig, withUrlParts } from '@sqlconn/core'
+import { socketExists } from './native.js'
 import { PASSTHROUGH_OPTIONS, URI_PARTS } from './options.js'
 
 /** mysql2's pool options, as sqlconn hands them over. */
@@ -56,39 +56,27 @@ export function parseMysqlUrl(uri: string): { parts: Partial<PoolOptions>; param
 /**
  * The config as mysql2 receives it, each value with its source. A `uri`'s parts (host, port, user,
  * password, database and query parameters) are weighed against the separately given options by
- * where each came from: the one from the higher-precedence source wins, and on a tie the separate
+ * core's one rule (`withUrlParts`): the higher-precedence source wins, and on a tie the separate
  * option wins (as in mysql2). So `uri` in code beats `MYSQL_HOST`, and `password` in secrets
  * completes a `uri` in code that has none. A part taken from the uri shows the uri's source
  * (`kwargs (uri)`). A socket from the option files or MYSQL_UNIX_PORT that is not used (the host
  * is not localhost, or it does not exist) is left out, as it never reaches mysql2.
  */
-export function effectiveConfig(config: ResolvedConfig, specs: readonly OptionSpec[]): ResolvedConfig {
-  const entries = new Map<string, ResolvedOption>(config.entries().map((o) => [o.name, o]))
-  const uri = config.get<string>('uri')
+export function effectiveConfig(resolved: ResolvedConfig): ResolvedConfig {
+  const uri = resolved.get<string>('uri')
+  let config = resolved
   if (uri !== undefined) {
     const { parts, params } = parseMysqlUrl(uri)
-    const uriSource = config.source('uri')!
-    const uriRank = sourceRank(uriSource)
-    const take = (name: string, value: unknown) => {
-      if (value === undefined) return
-      const current = entries.get(name)
-      if (current && sourceRank(current.source) <= uriRank) return
-      const secret = current?.secret ?? specs.find((s) => s.name === name)?.secret ?? false
-      entries.set(name, { name, value, source: `${uriSource} (uri)`, secret })
-    }
-    for (const part of URI_PARTS) take(part, parts[part])
-    for (const [name, value] of Object.entries(params)) take(name, value)
+    config = withUrlParts(resolved, 'uri', { ...parts, ...params })
   }
   // A socket from code or secrets is used as mysql2 uses it; one from the option files or
   // MYSQL_UNIX_PORT only when the host is localhost (the mysql client's rule) and it exists.
-  const socket = entries.get('socketPath')
-  if (socket) {
-    const explicit = sourceRank(socket.source) <= 1
-    const host = entries.get('host')?.value ?? 'localhost'
-    if (!explicit && !(host === 'localhost' && socketExists(String(socket.value)))) entries.delete('socketPath')
+  const socket = config.get<string>('socketPath')
+  if (socket !== undefined && !isGiven(config.origin('socketPath'))) {
+    const host = config.get('host') ?? 'localhost'
+    if (!(host === 'localhost' && socketExists(socket))) config = config.without('socketPath')
   }
-  const order = [...specs.map((s) => s.name), ...entries.keys()]
-  return new ResolvedConfig([...new Set(order)].filter((n) => entries.has(n)).map((n) => entries.get(n)!))
+  return config
 }
 
 /** The options mysql2's `createPool` receives: every driver option of `config` (already merged with its uri). */

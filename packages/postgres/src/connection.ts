@@ -1,4 +1,3 @@
-import { homedir } from 'node:os'
 import {
   type CompiledSql,
   ConfigError,
@@ -8,7 +7,7 @@ import {
   loadKysely,
   type NativeContext,
   type OptionSpec,
-  ResolvedConfig,
+  type ResolvedConfig,
   type RowTable,
   SqlConnection,
   TableBuilder,
@@ -39,8 +38,8 @@ export class PostgresConnection<DB = any> extends SqlConnection<pg.Pool, DB> {
 
   static override readonly options: readonly OptionSpec[] = POSTGRES_OPTIONS
 
-  /** PG* variables, the PGSERVICE service and DATABASE_URL (postgres URLs), with their origins. */
-  static override nativeConfig(context: NativeContext): ConfigLayer {
+  /** DATABASE_URL (postgres URLs), the PGSERVICE service and the PG* variables, highest first. */
+  static override nativeConfig(context: NativeContext): ConfigLayer[] {
     return postgresNativeConfig(context)
   }
 
@@ -63,15 +62,11 @@ export class PostgresConnection<DB = any> extends SqlConnection<pg.Pool, DB> {
    * they win, and a password found in ~/.pgpass. Resolved here rather than left to pg so that
    * `config` shows what pg really gets and where each value came from (secrets masked).
    */
-  protected override refineConfig(resolved: ResolvedConfig): ResolvedConfig {
-    const config = effectiveConfig(resolved, { env: process.env, home: homedir(), cwd: process.cwd() })
+  protected override refineConfig(resolved: ResolvedConfig, context: NativeContext): ResolvedConfig {
+    const config = effectiveConfig(resolved, context)
     const password = config.get('password')
     // A password written as a number in TOML (`password = 1234`) is the string pg expects.
-    if (typeof password === 'number') {
-      return new ResolvedConfig(
-        config.entries().map((o) => (o.name === 'password' ? { ...o, value: String(password) } : o)),
-      )
-    }
+    if (typeof password === 'number') return config.with('password', String(password))
     if (password !== undefined && typeof password !== 'string' && typeof password !== 'function') {
       throw new ConfigError(
         'INVALID_OPTION',
@@ -160,7 +155,7 @@ export class PostgresConnection<DB = any> extends SqlConnection<pg.Pool, DB> {
    */
   protected override cacheIdentity(): Record<string, unknown> {
     const c = this.config
-    const user = c.get<string>('user') ?? process.env.USER
+    const user = c.get<string>('user') ?? this.nativeContext.env.USER
     return {
       host: c.get('host'),
       port: c.get('port'),
@@ -303,7 +298,7 @@ export class PostgresConnection<DB = any> extends SqlConnection<pg.Pool, DB> {
       name: this.name,
       host: c.get<string>('host') ?? 'localhost',
       port: c.get<number>('port') ?? 5432,
-      user: c.get<string>('user') ?? process.env.USER,
+      user: c.get<string>('user') ?? this.nativeContext.env.USER,
       database: c.get<string>('database'),
       connectionTimeoutMillis: c.get<number>('connectionTimeoutMillis'),
       ssl: sslSetting(c),

@@ -208,37 +208,41 @@ function nativeValue(field: string, value: string): unknown {
 }
 
 /**
- * PostgreSQL's own configuration, as libpq reads it: the PG* variables, the service named by
- * PGSERVICE (its values win over the variables, as in libpq) and DATABASE_URL when it is a
- * postgres URL. Read so that a machine already set up for psql needs no secrets file at all.
- * ~/.pgpass is read later, once the host, port, database and user are known (see settings.ts).
+ * PostgreSQL's own configuration, as libpq reads it, as layers highest first: DATABASE_URL when it
+ * is a postgres URL (a conninfo string beats the variables in libpq), the service named by
+ * PGSERVICE (its values win over the variables, as in libpq), then the PG* variables. Read so that
+ * a machine already set up for psql needs no secrets file at all. ~/.pgpass is read later, once the
+ * host, port, database and user are known (see settings.ts).
  */
-export function postgresNativeConfig({ env, home }: NativeContext): ConfigLayer {
-  const values: Record<string, unknown> = {}
-  const origins: Record<string, string> = {}
-  for (const [variable, field] of Object.entries(ENV)) {
-    const v = env[variable]
-    if (v !== undefined && v !== '') {
-      values[field] = nativeValue(field, v)
-      origins[field] = `env ${variable}`
-    }
-  }
+export function postgresNativeConfig({ env, home }: NativeContext): ConfigLayer[] {
+  const url = env.DATABASE_URL
+  const fromUrl: ConfigLayer =
+    url && isPostgresUrl(url)
+      ? { kind: 'native', values: { connectionString: url }, origins: { connectionString: 'env DATABASE_URL' } }
+      : { kind: 'native', values: {} }
+  const fromService = nativeLayer()
   const service = env.PGSERVICE
   if (service) {
     const found = readService(service, env, home)
     for (const [key, value] of Object.entries(found.values)) {
       const field = SERVICE_KEYS[key]
       if (field === undefined || typeof value !== 'string') continue
-      values[field] = nativeValue(field, value)
-      origins[field] = `service "${service}" in ${found.file}`
+      fromService.values[field] = nativeValue(field, value)
+      fromService.origins[field] = `service "${service}" in ${found.file}`
     }
   }
-  const url = env.DATABASE_URL
-  if (url && isPostgresUrl(url)) {
-    values.connectionString = url
-    origins.connectionString = 'env DATABASE_URL'
+  const fromEnv = nativeLayer()
+  for (const [variable, field] of Object.entries(ENV)) {
+    const v = env[variable]
+    if (v === undefined || v === '') continue
+    fromEnv.values[field] = nativeValue(field, v)
+    fromEnv.origins[field] = `env ${variable}`
   }
-  return { kind: 'native', values, origins }
+  return [fromUrl, fromService, fromEnv]
+}
+
+function nativeLayer(): { kind: 'native'; values: Record<string, unknown>; origins: Record<string, string> } {
+  return { kind: 'native', values: {}, origins: {} }
 }
 
 /** The section of a service in the user's file (PGSERVICEFILE or ~/.pg_service.conf), else the system one. */

@@ -1,9 +1,8 @@
 import { readFileSync, statSync } from 'node:fs'
-import { ConfigError, type NativeContext, ResolvedConfig, type ResolvedOption } from '@sqlconn/core'
+import { ConfigError, type NativeContext, type ResolvedConfig, withUrlParts } from '@sqlconn/core'
 import { parse as parseConnectionString } from 'pg-connection-string'
 import pgpass from 'pgpass/lib/helper.js'
 import type { SslSetting } from './errors.js'
-import { POSTGRES_OPTIONS } from './options.js'
 
 /** Fields a connection string can give, by pg-connection-string's key. */
 const URL_FIELDS: Readonly<Record<string, string>> = {
@@ -21,14 +20,6 @@ const URL_FIELDS: Readonly<Record<string, string>> = {
 
 /** Connection-string keys pg reads that have no option of their own. */
 const URL_EXTRAS = ['fallback_application_name', 'replication', 'sslnegotiation'] as const
-
-/** 0 code, 1 secrets, 2 the data source's configuration, 3 a default. */
-function rank(source: string): number {
-  if (source === 'kwargs' || source.startsWith('kwargs ')) return 0
-  if (source.startsWith('secrets')) return 1
-  if (source === 'default') return 3
-  return 2
-}
 
 /** The parts of a connection string, as pg reads them, with empty parts left out. */
 function urlParts(url: string): Record<string, unknown> {
@@ -54,51 +45,27 @@ function urlParts(url: string): Record<string, unknown> {
 }
 
 /**
- * The parameters pg receives, each with its source. A connection string counts as given where
- * it was given: each of its parts competes with the separate options by source (code, then
- * secrets, then PostgreSQL's own configuration). Within code or secrets a separate option beats
- * the URL's part (`{ url, database: 'other' }` connects to "other"); within PostgreSQL's own
- * configuration DATABASE_URL beats the PG* variables, as a conninfo beats them in libpq. When no
- * password is given, ~/.pgpass (or PGPASSFILE) is matched against the host, port, database and
+ * The parameters pg receives, each with its source. A connection string's parts compete with the
+ * separate options by the one rule core owns (`withUrlParts`): the higher-precedence source wins,
+ * and given in the same place the separate option wins (`{ url, database: 'other' }` connects to
+ * "other"); DATABASE_URL is ranked above the PG* variables, as a conninfo beats them in libpq. When
+ * no password is given, ~/.pgpass (or PGPASSFILE) is matched against the host, port, database and
  * user that result, as libpq and pg do.
  */
-export function effectiveConfig(config: ResolvedConfig, context: NativeContext): ResolvedConfig {
-  const entries = new Map<string, ResolvedOption>(config.entries().map((o) => [o.name, o]))
-  const url = config.get<string>('connectionString')
-  if (url !== undefined) {
-    const urlSource = config.source('connectionString')!
-    const urlRank = rank(urlSource)
-    for (const [field, value] of Object.entries(urlParts(url))) {
-      const current = entries.get(field)
-      if (current) {
-        const r = rank(current.source)
-        const urlWins = urlRank < r || (urlRank === r && urlRank === 2)
-        if (!urlWins) continue
-      }
-      entries.set(field, {
-        name: field,
-        value,
-        source: `${urlSource} (connectionString)`,
-        secret: current?.secret ?? field === 'password',
-      })
-    }
-  }
-  if (!entries.has('password')) {
-    const found = pgpassPassword(
-      {
-        host: entries.get('host')?.value as string | undefined,
-        port: entries.get('port')?.value as number | undefined,
-        user: (entries.get('user')?.value as string | undefined) ?? context.env.USER,
-        database: entries.get('database')?.value as string | undefined,
-      },
-      context,
-    )
-    if (found) entries.set('password', { name: 'password', value: found.password, source: found.source, secret: true })
-  }
-  // Declared order first, so a printed config reads the same whichever source gave a value.
-  const declared = POSTGRES_OPTIONS.map((o) => o.name)
-  const order = [...declared, ...config.entries().map((o) => o.name), ...entries.keys()]
-  return new ResolvedConfig([...new Set(order)].filter((n) => entries.has(n)).map((n) => entries.get(n)!))
+export function effectiveConfig(resolved: ResolvedConfig, context: NativeContext): ResolvedConfig {
+  const url = resolved.get<string>('connectionString')
+  const config = url === undefined ? resolved : withUrlParts(resolved, 'connectionString', urlParts(url))
+  if (config.has('password')) return config
+  const found = pgpassPassword(
+    {
+      host: config.get<string>('host'),
+      port: config.get<number>('port'),
+      user: config.get<string>('user') ?? context.env.USER,
+      database: config.get<string>('database'),
+    },
+    context,
+  )
+  return found ? config.withFound('password', found.password, found.source) : config
 }
 
 /**
@@ -171,7 +138,7 @@ export function sslSetting(config: ResolvedConfig): SslSetting {
   const ssl = config.get<unknown>('ssl')
   const source = config.source('ssl')
   const url = config.get<string>('connectionString')
-  if (url !== undefined && source?.endsWith('(connectionString)')) {
+  if (url !== undefined && config.origin('ssl')?.via === 'connectionString') {
     let parsed: Record<string, unknown> = {}
     try {
       parsed = parseConnectionString(url) as Record<string, unknown>
@@ -180,7 +147,7 @@ export function sslSetting(config: ResolvedConfig): SslSetting {
     }
     const mode = typeof parsed.sslmode === 'string' ? parsed.sslmode : undefined
     const libpqCompat = parsed.uselibpqcompat === 'true'
-    const where = source.slice(0, -' (connectionString)'.length)
+    const where = config.source('connectionString')
     const what =
       mode === undefined ? 'TLS options in the URL' : `sslmode=${mode}${libpqCompat ? '&uselibpqcompat=true' : ''}`
     return { described: `${what} (from ${where})`, mode, inUrl: true, libpqCompat }

@@ -7,8 +7,8 @@ import {
   loadKysely,
   type NativeContext,
   type OptionSpec,
-  ResolvedConfig,
-  type ResolvedOption,
+  partOf,
+  type ResolvedConfig,
   type RowTable,
   SqlConnection,
   TableBuilder,
@@ -108,17 +108,13 @@ export class SqliteConnection<DB = any> extends SqlConnection<Database.Database,
   protected override refineConfig(config: ResolvedConfig): ResolvedConfig {
     const url = config.get<string>('url')
     const given = config.get<string>('filename')
-    let entry: ResolvedOption
-    if (url !== undefined && (given === undefined || config.source('url') === config.source('filename'))) {
-      entry = { name: 'filename', value: filenameFromUrl(url), source: `${config.source('url')} (url)`, secret: false }
-    } else {
-      const file = given!
-      const value = file === ':memory:' || file === '' ? file : path.resolve(file)
-      entry = { name: 'filename', value, source: config.source('filename')!, secret: false }
+    const fromUrl = config.origin('url')
+    // `url` and `filename` form a group: both are given only from one source, where the url wins.
+    if (fromUrl && (given === undefined || fromUrl.rank === config.origin('filename')?.rank)) {
+      return config.with('filename', filenameFromUrl(url!), partOf(fromUrl, 'url'))
     }
-    const rest = config.entries().filter((o) => o.name !== 'filename')
-    // Declared first, so a printed config reads the same whichever option named the file.
-    return new ResolvedConfig([entry, ...rest])
+    const file = given!
+    return config.with('filename', file === ':memory:' || file === '' ? file : path.resolve(file))
   }
 
   /** Opens the file with better-sqlite3's own options, then applies safeIntegers and pragmas. */
