@@ -15,6 +15,7 @@ export type SqlconnErrorCode =
   | 'OPTIONAL_DEPENDENCY_MISSING'
   | 'INVALID_ARGUMENT'
   | 'ARROW_TYPE_MISMATCH'
+  | 'CACHE_UNAVAILABLE'
 
 /** Base class of every error sqlconn throws: a `code`, an actionable message and the `cause`. */
 export class SqlconnError extends Error {
@@ -157,6 +158,23 @@ export class ConnectionClosedError extends SqlconnError {
   /** @param name the connection's name */
   constructor(readonly connectionName: string) {
     super('CONNECTION_CLOSED', `Connection "${connectionName}" is closed; call connection() again for a new one.`)
+  }
+}
+
+/**
+ * The shared cache store did not carry out an invalidation (Redis down or too slow). Reads never
+ * throw this (a store that is down costs speed, not a result); `conn.invalidate()` does, since
+ * other servers may serve the results it meant to drop until their ttl.
+ */
+export class CacheUnavailableError extends SqlconnError {
+  /** @param what what was being done @param options the store's error as `cause` */
+  constructor(what: string, options?: { cause?: unknown }) {
+    const why = options?.cause instanceof Error ? options.cause.message : String(options?.cause ?? 'no answer')
+    super(
+      'CACHE_UNAVAILABLE',
+      `${what} failed: the cache store did not answer (${why}). Entries it meant to drop may be served until their ttl; try again once the store answers.`,
+      options,
+    )
   }
 }
 

@@ -1,4 +1,4 @@
-export type { CacheOptions, CacheStats } from './cache/query-cache.js'
+export type { ByteSize, CacheOptions, CacheStats } from './cache/options.js'
 export type { CacheStatus } from './cache/status.js'
 export {
   BaseConnection,
@@ -11,6 +11,7 @@ export { optionsTable } from './docs.js'
 export type { Duration } from './duration.js'
 export {
   AdapterNotInstalledError,
+  CacheUnavailableError,
   ConfigError,
   ConnectionClosedError,
   ConnectionError,

@@ -124,7 +124,8 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
   get db(): Kysely<DB> {
     if (this.closed) throw new ConnectionClosedError(this.name)
     // Kysely loads here, on first use: query('text') never imports it (see kysely.ts).
-    this.#db ??= new (loadKysely().Kysely)<DB>({ dialect: this.createDialect() })
+    // The plugin is cheap when invalidateOnWrite is off (one check per query), so it is always there.
+    this.#db ??= new (loadKysely().Kysely)<DB>({ dialect: this.createDialect(), plugins: [this.#cache.writePlugin()] })
     return this.#db
   }
 

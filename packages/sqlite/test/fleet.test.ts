@@ -2,6 +2,7 @@ import { execFileSync, spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
+import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { createClient } from '@keyv/redis'
 import { closeAll, connection, type SqlConnection } from '@sqlconn/core'
@@ -12,6 +13,7 @@ import { useSandbox } from './helpers.js'
 
 const REDIS_URL = process.env.SQLCONN_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 const worker = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'fleet-worker.mjs')
+const busWorker = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'bus-worker.mjs')
 const redis = createClient({ url: REDIS_URL })
 const box = useSandbox()
 
@@ -140,5 +142,91 @@ describe('a query cache shared through Redis', () => {
     expect(errors.length).toBeGreaterThan(0)
     for (const e of errors) expect(e).not.toContain('s3cr3t-pw')
     expect(existsSync('down.db')).toBe(true)
+  })
+})
+
+/** A long-running reader process of bus-worker.mjs: its events as they arrive, and a way to ask it to read. */
+function startReader(env: NodeJS.ProcessEnv) {
+  const child = spawn(process.execPath, [busWorker], {
+    env: { ...env, BUS_ROLE: 'reader' },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  })
+  const events: Record<string, unknown>[] = []
+  const waiting = new Set<() => boolean>()
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    events.push(JSON.parse(line) as Record<string, unknown>)
+    for (const check of [...waiting]) if (check()) waiting.delete(check)
+  })
+  /** Resolves with the events once `n` named `name` have arrived (a gate on the child's output, not a sleep). */
+  const until = (name: string, n: number) =>
+    new Promise<Record<string, unknown>[]>((resolve) => {
+      const check = () => {
+        const seen = events.filter((e) => e.event === name)
+        if (seen.length < n) return false
+        resolve(seen)
+        return true
+      }
+      if (!check()) waiting.add(check)
+    })
+  const count = (name: string) => events.filter((e) => e.event === name).length
+  return {
+    until,
+    count,
+    read: async () => {
+      const answer = until('read', count('read') + 1)
+      child.stdin.write('read\n')
+      return (await answer).at(-1)
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.on('exit', () => resolve())
+        child.stdin.end()
+      }),
+  }
+}
+
+const runWriter = (env: NodeJS.ProcessEnv, count: number, gapMs: number) =>
+  new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, [busWorker], {
+      env: { ...env, BUS_ROLE: 'writer', BUS_COUNT: String(count), BUS_GAP_MS: String(gapMs) },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    })
+    child.on('error', reject)
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`writer exited ${code}`))))
+  })
+
+describe('the invalidation bus between two app servers', () => {
+  it('an invalidation on one server makes the other’s next read run the query', async () => {
+    const { env } = fleet()
+    const reader = startReader(env)
+    try {
+      expect((await reader.until('ready', 1))[0]).toMatchObject({ cached: false, n: 3 })
+      expect(await reader.read()).toMatchObject({ cached: true, n: 3 }) // from its memory tier
+      await runWriter(env, 1, 0)
+      await reader.until('invalidated', 1)
+      expect(await reader.read()).toMatchObject({ cached: false, n: 3 })
+    } finally {
+      await reader.stop()
+    }
+  })
+
+  it('delivers invalidations from another process, and reports how long they took (p50, p99)', async () => {
+    const { env } = fleet()
+    const reader = startReader(env)
+    try {
+      await reader.until('ready', 1)
+      const count = 200
+      await runWriter(env, count, 5)
+      const latencies = (await reader.until('invalidated', count))
+        .map((e) => e.latencyMs as number)
+        .sort((a, b) => a - b)
+      const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]
+      console.log(
+        `bus latency between two processes over ${latencies.length} invalidations: p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${latencies.at(-1)} ms`,
+      )
+      expect(latencies).toHaveLength(count)
+    } finally {
+      await reader.stop()
+    }
   })
 })

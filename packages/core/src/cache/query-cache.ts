@@ -111,6 +111,11 @@ export class QueryCache {
     return { store: shared?.store ?? this.#tiers.l1, url: this.#options.url, shared: shared?.expires ?? false }
   }
 
+  /** Whether writes through `conn.db` invalidate the tags named after the tables they write. */
+  get invalidateOnWrite(): boolean {
+    return this.#options.invalidateOnWrite === true
+  }
+
   /** The memory tier (L1), if any. @internal */
   get memory(): MemoryStore | undefined {
     return this.#tiers.l1

@@ -1,11 +1,11 @@
 import type { Keyv } from 'keyv'
 import { toMilliseconds } from '../duration.js'
-import { ConfigError } from '../errors.js'
+import { CacheUnavailableError, ConfigError } from '../errors.js'
 import { NotEncodableError } from '../table/codec.js'
 import type { RowTable } from '../table/table.js'
 import { acquireBus, type Bus, type BusMessage, releaseBus } from './bus.js'
 import type { StoreGuard } from './guard.js'
-import { decodeEntry, type Entry, encodeEntry, keyvOn } from './keyv-stores.js'
+import { decodeEntry, type Entry, encodeEntry, keyvOn, withTimeout } from './keyv-stores.js'
 import { type MemoryEntry, MemoryStore } from './memory-store.js'
 import {
   BUS_FALLBACK_TTL_MS,
@@ -247,7 +247,13 @@ export class Tiers {
       )
     }
     // Redis first, then the bus: a process refilling from Redis after the message finds nothing old.
-    const n = await holdingProcess(redis.invalidate(tags.map((t) => this.#tagKey(t))))
+    // Bounded like a connect: a Redis that is down must not hang the caller (its client queues commands).
+    const bound = Math.max(this.options.timeout ?? 250, 2000)
+    const n = await holdingProcess(withTimeout(redis.invalidate(tags.map((t) => this.#tagKey(t))), bound)).catch(
+      (err: unknown) => {
+        throw new CacheUnavailableError(`Invalidating ${tags.length} tag(s)`, { cause: err })
+      },
+    )
     await this.#broadcast(shared, { tags })
     return n
   }

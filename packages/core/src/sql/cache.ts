@@ -1,5 +1,6 @@
 import { type CacheOptions, type CacheStats, QueryCache, validateCacheOptions } from '../cache/query-cache.js'
 import { type CacheStatus, cacheStatus } from '../cache/status.js'
+import { WriteInvalidationPlugin } from '../cache/write-invalidation.js'
 import { toMilliseconds } from '../duration.js'
 import type { CompiledSql } from '../params.js'
 import { secretsCacheDefaults } from '../secrets.js'
@@ -135,7 +136,31 @@ export class ConnectionCache {
   async invalidate(tags: readonly string[]): Promise<void> {
     const cache = this.store
     if (!cache || !tags.length) return
-    await cache.invalidateTags(tags.map((t) => cache.tagHash(t)))
+    try {
+      await cache.invalidateTags(tags.map((t) => cache.tagHash(t)))
+    } catch (err) {
+      throw this.#host.redactError(err)
+    }
+  }
+
+  /**
+   * The Kysely plugin `conn.db` carries: with `invalidateOnWrite`, a write invalidates the tags
+   * named after its tables. A failed invalidation is reported as `cacheError`; the write stands.
+   */
+  writePlugin(): WriteInvalidationPlugin {
+    return new WriteInvalidationPlugin({
+      enabled: () => {
+        const cache = this.store
+        return cache !== false && cache.invalidateOnWrite
+      },
+      invalidate: async (tags) => {
+        try {
+          await this.invalidate(tags)
+        } catch (err) {
+          this.#host.onError(this.#redactError(err))
+        }
+      },
+    })
   }
 
   /** Removes the result of `compile()` with `indexCol` and `scope`, or every result when no query is given. */
