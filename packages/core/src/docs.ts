@@ -20,3 +20,25 @@ export function optionsTable(options: readonly OptionSpec[]): string {
     ...rows,
   ].join('\n')
 }
+
+/** A Markdown table's rows, cells trimmed, so a table a formatter re-aligned still compares. */
+function tableRows(markdown: string): string[] {
+  return markdown
+    .split('\n')
+    .filter((l) => l.startsWith('|') && !/^\|[\s|:-]+\|$/.test(l))
+    .map((l) =>
+      l
+        .split(/(?<!\\)\|/)
+        .map((c) => c.trim())
+        .join('|'),
+    )
+}
+
+/**
+ * The rows of `optionsTable(options)` that a Markdown text does not hold, for a docs test: empty when
+ * the docs list every option as it is declared. Cell padding does not count.
+ */
+export function missingOptionRows(markdown: string, options: readonly OptionSpec[]): string[] {
+  const documented = new Set(tableRows(markdown))
+  return tableRows(optionsTable(options)).filter((row) => !documented.has(row))
+}

@@ -7,7 +7,7 @@ export {
   type NativeContext,
   type NativeLayers,
 } from './connection.js'
-export { optionsTable } from './docs.js'
+export { missingOptionRows, optionsTable } from './docs.js'
 export type { Duration } from './duration.js'
 export {
   AdapterNotInstalledError,
