@@ -1,6 +1,13 @@
 export type { ByteSize, CacheOptions, CacheStats } from './cache/options.js'
 export type { CacheStatus } from './cache/status.js'
 export {
+  type ConnectFailureAdvice,
+  type ConnectFailureKind,
+  type ConnectFailureTarget,
+  describeConnectFailure,
+  socketConnectFailure,
+} from './connect-failure.js'
+export {
   BaseConnection,
   type ConnectionClass,
   type ConnectionEvents,
@@ -26,6 +33,7 @@ export {
   UnknownConnectionTypeError,
 } from './errors.js'
 export { type ConnectionOptions, closeAll, connection } from './factory.js'
+export { type FileOption, type FileUrlForm, fileFromUrl, withFileOption } from './file-url.js'
 export { type AdapterPackage, adapterPackage, type ConnectionSection, connectionSections } from './inspect.js'
 export { type KyselyModule, loadKysely } from './kysely.js'
 export {

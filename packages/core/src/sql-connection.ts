@@ -59,7 +59,7 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
         name,
         typeName: () => this.connectionClass.typeName,
         secrets: () => this.secrets,
-        identityValues: () => this.cacheIdentity(),
+        identityValues: () => this.#identityValues(),
         redact: (text) => this.redact(text),
         redactError: (error) => this.redactError(error),
         onError: (error) => this.emit('cacheError', { error }),
@@ -246,14 +246,18 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
 
   /**
    * What identifies the data this connection reads, for cache keys. By default: every resolved
-   * option (functions and class instances by identity; secrets through a slow hash), plus this
-   * instance and its driver object when `isPrivateTarget()` says no one else can read the same data.
-   * Adapters override it to share more (the built-in ones key by host, database and user).
+   * option (functions and class instances by identity; secrets through a slow hash). Adapters
+   * override it to share more (the built-in ones key by file, or host, database and user). Whatever
+   * it returns, a target `isPrivateTarget()` accepts is keyed to this instance and driver object too.
    */
   protected cacheIdentity(): Record<string, unknown> {
-    const out = optionsIdentity(this.config, (text) => this.#secretDigest.of(text))
-    if (this.isPrivateTarget()) out['sqlconn:instance'] = `${this.#instanceId}:${this.generation}`
-    return out
+    return optionsIdentity(this.config, (text) => this.#secretDigest.of(text))
+  }
+
+  /** `cacheIdentity()`, plus this instance and its driver object when no one else can read the data. */
+  #identityValues(): Record<string, unknown> {
+    const out = this.cacheIdentity()
+    return this.isPrivateTarget() ? { ...out, 'sqlconn:instance': `${this.#instanceId}:${this.generation}` } : out
   }
 
   /**
@@ -261,7 +265,7 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
    * cached results are then keyed to this instance and driver object, never served to another
    * connection or process. By default an option naming an in-memory database (`:memory:`,
    * `file::memory:`, `mode=memory`) or an empty required path makes it so. Adapters override it
-   * when they know better, or override `cacheIdentity()` altogether.
+   * when they know better.
    */
   protected isPrivateTarget(): boolean {
     return namesPrivateTarget(this.config, this.connectionClass.options)

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto'
 import {
   blobValue,
   type DuckDBResult,
@@ -12,11 +11,11 @@ import {
   type ConfigLayer,
   type NativeContext,
   type OptionSpec,
-  partOf,
   type ResolvedConfig,
   type RowTable,
   SqlConnection,
   TableBuilder,
+  withFileOption,
 } from '@sqlconn/core'
 import { DuckDBDialect } from './dialect.js'
 import { isDisconnected, isLockError, isTransientDuckDBError } from './errors.js'
@@ -50,9 +49,6 @@ export class DuckDBConnection<DB = any> extends SqlConnection<DuckDBPool, DB> {
 
   protected override placeholder = (i: number): string => `$${i + 1}`
 
-  // An in-memory database is private to its instance: cached results must not be shared by name.
-  #memoryId = `memory:${randomUUID()}`
-
   /** The database this connection opens: an absolute file path, or ":memory:". */
   get path(): string {
     return this.config.get<string>('path')!
@@ -63,15 +59,12 @@ export class DuckDBConnection<DB = any> extends SqlConnection<DuckDBPool, DB> {
    * made absolute, so `config` shows the file really opened.
    */
   protected override refineConfig(config: ResolvedConfig): ResolvedConfig {
-    const url = config.get<string>('url')
-    const given = config.get<string>('path')
-    const fromUrl = config.origin('url')
-    const fromPath = config.origin('path')
     // `path` has a default: a url from any source beats it, and a url beats a path from the same source.
-    if (fromUrl && (given === undefined || fromPath?.kind === 'default' || fromPath?.rank === fromUrl.rank)) {
-      return config.with('path', pathFromUrl(url!), partOf(fromUrl, 'url'))
-    }
-    return config.with('path', absolutePath(given ?? ':memory:'))
+    return withFileOption(config, {
+      name: 'path',
+      fromUrl: (url) => pathFromUrl(url),
+      absolute: (file) => absolutePath(file),
+    })
   }
 
   /** The DuckDB settings given, as the strings `DuckDBInstance.create` takes. */
@@ -96,16 +89,12 @@ export class DuckDBConnection<DB = any> extends SqlConnection<DuckDBPool, DB> {
     await raw.close({ linger: this.closed ? 0 : RESET_LINGER_MS })
   }
 
-  /** The file (absolute) and the settings that can change a result identify the data; each in-memory database is its own. */
+  /**
+   * The file (absolute) and the settings that can change a result identify the data (core keys each
+   * in-memory database to its own instance, and a reopened one is a new, empty one).
+   */
   protected override cacheIdentity(): Record<string, unknown> {
-    const file = this.path
-    return { file: file.startsWith(':memory:') ? this.#memoryId : file, settings: this.#settings }
-  }
-
-  /** A reopened in-memory database is a new, empty one. */
-  protected override onReset(): void {
-    super.onReset()
-    this.#memoryId = `memory:${randomUUID()}`
+    return { file: this.path, settings: this.#settings }
   }
 
   /** Kysely on the pool of the moment, so a `db` the user keeps works after a reset. */

@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { ConfigError, type ConfigLayer, maskUrlPasswords, type NativeContext } from '@sqlconn/core'
+import { ConfigError, type ConfigLayer, type FileUrlForm, fileFromUrl, type NativeContext } from '@sqlconn/core'
 
 /** True for a duckdb: URL (duckdb_engine's SQLAlchemy form). */
 export function isDuckDBUrl(url: string): boolean {
@@ -25,39 +25,23 @@ export function assertLocal(file: string, option: string): void {
   }
 }
 
+/** duckdb_engine's SQLAlchemy URLs. */
+const DUCKDB_URL: FileUrlForm = {
+  scheme: /^duckdb:\/\//i,
+  server: 'DuckDB',
+  forms: 'duckdb:///relative.db, duckdb:////absolute.db or duckdb:///:memory:',
+  queryAdvice: 'give DuckDB settings as options (threads = 4, access_mode = "READ_ONLY")',
+  example: 'duckdb:///path.db',
+  check: (file) => assertLocal(file, 'url'),
+}
+
 /**
  * The file a duckdb_engine URL names, as Streamlit users write it: `duckdb:///relative.db`
  * (relative to the working directory), `duckdb:////absolute.db`, and `duckdb:///:memory:` or
  * `duckdb://` for an in-memory database.
  */
 export function pathFromUrl(url: string, cwd = process.cwd()): string {
-  const m = /^duckdb:\/\/([^?#]*)(\?[^#]*)?$/i.exec(url.trim())
-  if (!m) {
-    throw new ConfigError(
-      'INVALID_OPTION',
-      'url',
-      `"${maskUrlPasswords(url)}" is not a DuckDB URL: use duckdb:///relative.db, duckdb:////absolute.db or duckdb:///:memory:.`,
-    )
-  }
-  if (m[2]) {
-    throw new ConfigError(
-      'INVALID_OPTION',
-      'url',
-      `DuckDB URL query parameters (${m[2]}) are not read: give DuckDB settings as options (threads = 4, access_mode = "READ_ONLY").`,
-    )
-  }
-  const rest = decodeURIComponent(m[1]!)
-  if (rest === '' || rest === '/' || rest === '/:memory:') return ':memory:'
-  if (!rest.startsWith('/')) {
-    throw new ConfigError(
-      'INVALID_OPTION',
-      'url',
-      `"${maskUrlPasswords(url)}" has a host part; DuckDB URLs start with three slashes: duckdb:///path.db.`,
-    )
-  }
-  const file = rest.slice(1)
-  assertLocal(file, 'url')
-  return path.isAbsolute(file) ? file : path.resolve(cwd, file)
+  return fileFromUrl(url, DUCKDB_URL, cwd)
 }
 
 /** A `path` as DuckDB is given it: absolute, so `config` shows the file opened and the instance cache keys on it. */

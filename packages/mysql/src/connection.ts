@@ -14,13 +14,12 @@ import {
 } from '@sqlconn/core'
 import type { MysqlDialect, MysqlPool } from 'kysely'
 import { createPool, type Pool, type PoolConnection } from 'mysql2'
-import { connectFailure, describeConnectFailure } from './connect-errors.js'
 import { endPoolWhenIdle } from './drain.js'
+import { connectFailure, describeConnectFailure, isRefusalMysqlError, isTransientMysqlError } from './errors.js'
 import { nativeLayers } from './native.js'
 import { MYSQL_OPTIONS, RESULT_OPTIONS } from './options.js'
 import { effectiveConfig, type PoolOptions, poolOptions } from './pool-options.js'
 import { destroyConnection, getConnection, queryTable, type Reader, ResultReader } from './read.js'
-import { isRefusalMysqlError, isTransientMysqlError } from './transient.js'
 
 const ignore = () => {}
 

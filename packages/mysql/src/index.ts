@@ -1,6 +1,6 @@
 import { MysqlConnection } from './connection.js'
 
+export { isTransientMysqlError } from './errors.js'
 export type { PoolOptions } from './pool-options.js'
-export { isTransientMysqlError } from './transient.js'
 export { MysqlConnection }
 export default MysqlConnection

@@ -1,7 +1,6 @@
 import { type RowTable, TableBuilder } from '@sqlconn/core'
 import type { Pool, PoolConnection, Query } from 'mysql2'
-import { connectPhase } from './connect-errors.js'
-import { isTransientMysqlError } from './transient.js'
+import { connectPhase, isTransientMysqlError } from './errors.js'
 import { fieldInits, isJson, type MysqlField } from './types.js'
 
 /** How results are read, from the connection's options. */

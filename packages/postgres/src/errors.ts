@@ -1,4 +1,10 @@
-import { ConnectionError, isNetworkErrorCode } from '@sqlconn/core'
+import {
+  type ConnectFailureTarget,
+  ConnectionError,
+  describeConnectFailure as describeNetworkFailure,
+  isNetworkErrorCode,
+  socketConnectFailure,
+} from '@sqlconn/core'
 
 /**
  * SQLSTATEs a reset and retry can cure: the server shutting down or starting up (57P01 admin
@@ -91,10 +97,6 @@ export type ConnectFailure =
   | 'authentication'
   | 'database'
 
-/** Node's codes for a certificate it would not trust (expired, self-signed, unknown issuer, wrong host). */
-const CERTIFICATE_CODE =
-  /^(DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_|CERT_|ERR_TLS_CERT_ALTNAME_INVALID|HOSTNAME_MISMATCH)/
-
 /**
  * The kind of connection-level failure `error` is, or undefined for anything else (a query's own
  * error, a connection lost mid-query). Judged by code: pg reports these while opening a client.
@@ -104,11 +106,9 @@ export function connectFailure(error: unknown, depth = 0): ConnectFailure | unde
   const e = error as { code?: unknown; message?: unknown; errors?: unknown }
   const code = typeof e.code === 'string' ? e.code : ''
   const message = typeof e.message === 'string' ? e.message : ''
-  if (code === 'ECONNREFUSED') return 'refused'
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'unknown-host'
-  if (CERTIFICATE_CODE.test(code)) return 'certificate'
   if (message.includes('The server does not support SSL connections')) return 'tls-unsupported'
-  if (code.startsWith('ERR_SSL_') || code === 'EPROTO') return 'tls'
+  const socket = socketConnectFailure(code)
+  if (socket) return socket
   if (/^28[0-9A-Z]{3}$/.test(code)) return 'authentication'
   if (code === '3D000') return 'database'
   if (message.includes('Connection terminated due to connection timeout')) return 'timeout'
@@ -130,12 +130,7 @@ export interface SslSetting {
 }
 
 /** Where to connect, for messages: no password, ever. */
-export interface ConnectTarget {
-  readonly name: string
-  readonly host: string
-  readonly port: number
-  readonly user: string | undefined
-  readonly database: string | undefined
+export interface ConnectTarget extends Omit<ConnectFailureTarget, 'server'> {
   readonly connectionTimeoutMillis: number | undefined
   readonly ssl: SslSetting
 }
@@ -170,29 +165,30 @@ function certificateAdvice(ssl: SslSetting): string {
  */
 export function describeConnectFailure(kind: ConnectFailure, error: unknown, t: ConnectTarget): string {
   const at = `PostgreSQL at ${t.host}:${t.port}`
-  const code = (error as { code?: unknown } | null)?.code
-  const said = `${error instanceof Error ? error.message : String(error)}${typeof code === 'string' ? ` (${code})` : ''}`
   const head = `Connection "${t.name}"`
-  switch (kind) {
-    case 'refused':
-      return `${head} could not reach ${at}: connection refused. Check that the server is running and accepts TCP connections on that host and port (host and port, PGHOST and PGPORT, or the URL).`
-    case 'unknown-host':
-      return `${head} could not resolve the host name "${t.host}": ${said}. Check host (or PGHOST, or the URL's host).`
-    case 'timeout':
-      return `${head} got no connection from ${at} within connectionTimeoutMillis (${t.connectionTimeoutMillis} ms). Check that the host and port are reachable from here (a firewall drops the packets), or raise connectionTimeoutMillis (PGCONNECT_TIMEOUT, connect_timeout in the URL).`
-    case 'certificate':
-      return `${head} could not verify the TLS certificate of ${at}: ${said}. ${certificateAdvice(t.ssl)}`
-    case 'tls-unsupported':
-      return `${head}: ${at} does not accept TLS, and ${t.ssl.described} asks for it${t.ssl.mode?.toLowerCase() === 'prefer' ? ' (pg does not fall back to an unencrypted connection for prefer, as libpq does)' : ''}. Turn ssl on in the server, or connect without TLS (sslmode=disable).`
-    case 'tls':
-      return `${head}: the TLS handshake with ${at} failed: ${said}. Check the TLS settings (${t.ssl.described}; sslcert, sslkey, sslrootcert or the ssl options).`
-    case 'authentication': {
-      const hba = /no pg_hba\.conf entry/.test(said)
-        ? ` The server's pg_hba.conf has no line for this user, database and host${/no encryption/.test(said) ? ' without TLS: it may ask for TLS (sslmode=require)' : ''}.`
-        : ''
-      return `${head}: ${at} refused the login of user "${t.user ?? '(the OS user)'}": ${said}. Check user and password (password, PGPASSWORD, ~/.pgpass or the URL).${hba}`
-    }
-    case 'database':
-      return `${head}: ${at} has no database "${t.database ?? t.user}": ${said}. Check database (or PGDATABASE, or the URL's path), or create it (createdb ${t.database ?? t.user}).`
+  if (kind === 'timeout') {
+    return `${head} got no connection from ${at} within connectionTimeoutMillis (${t.connectionTimeoutMillis} ms). Check that the host and port are reachable from here (a firewall drops the packets), or raise connectionTimeoutMillis (PGCONNECT_TIMEOUT, connect_timeout in the URL).`
   }
+  if (kind === 'tls-unsupported') {
+    return `${head}: ${at} does not accept TLS, and ${t.ssl.described} asks for it${t.ssl.mode?.toLowerCase() === 'prefer' ? ' (pg does not fall back to an unencrypted connection for prefer, as libpq does)' : ''}. Turn ssl on in the server, or connect without TLS (sslmode=disable).`
+  }
+  const said = error instanceof Error ? error.message : String(error)
+  const hba = /no pg_hba\.conf entry/.test(said)
+    ? ` The server's pg_hba.conf has no line for this user, database and host${/no encryption/.test(said) ? ' without TLS: it may ask for TLS (sslmode=require)' : ''}.`
+    : ''
+  const database = t.database ?? t.user
+  return describeNetworkFailure(
+    kind,
+    error,
+    { ...t, server: 'PostgreSQL', database },
+    {
+      hostPort: 'host and port, PGHOST and PGPORT, or the URL',
+      host: "or PGHOST, or the URL's host",
+      certificate: certificateAdvice(t.ssl),
+      tls: `Check the TLS settings (${t.ssl.described}; sslcert, sslkey, sslrootcert or the ssl options).`,
+      login: `(password, PGPASSWORD, ~/.pgpass or the URL).${hba}`,
+      database: "or PGDATABASE, or the URL's path",
+      createDatabase: `createdb ${database}`,
+    },
+  )
 }

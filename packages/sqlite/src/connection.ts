@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto'
 import path from 'node:path'
 import {
   type CompiledSql,
@@ -7,16 +6,18 @@ import {
   loadKysely,
   type NativeContext,
   type OptionSpec,
-  partOf,
   type ResolvedConfig,
   type RowTable,
   SqlConnection,
   TableBuilder,
+  withFileOption,
 } from '@sqlconn/core'
 import Database from 'better-sqlite3'
 import type { SqliteDatabase, SqliteDialect } from 'kysely'
+import { isBusy, isTransientSqliteError } from './errors.js'
+import { filenameFromUrl, sqliteNativeConfig } from './native.js'
+import { SQLITE_OPTIONS } from './options.js'
 import { decimalSize, logicalType } from './types.js'
-import { filenameFromUrl } from './url.js'
 
 const STATEMENT_CACHE_SIZE = 100
 const SCHEMA_CHECK_INTERVAL_MS = 250
@@ -29,60 +30,11 @@ const SCHEMA_CHECK_INTERVAL_MS = 250
 export class SqliteConnection<DB = any> extends SqlConnection<Database.Database, DB> {
   static override readonly typeName: string = 'sqlite'
 
-  static override readonly options: readonly OptionSpec[] = [
-    {
-      name: 'filename',
-      type: 'string',
-      aliases: ['database'],
-      group: 'path',
-      required: { unless: ['url'] },
-      description: 'Path of the database file (relative to the working directory), or ":memory:".',
-    },
-    {
-      name: 'url',
-      type: 'string',
-      group: 'path',
-      description: 'SQLAlchemy-style URL: sqlite:///relative.db, sqlite:////absolute.db, sqlite:// for memory.',
-      native: ['DATABASE_URL (sqlite: URLs)'],
-    },
-    { name: 'readonly', type: 'boolean', default: false, description: 'Open the database read-only.' },
-    { name: 'fileMustExist', type: 'boolean', default: false, description: 'Fail instead of creating a missing file.' },
-    {
-      name: 'timeout',
-      type: 'number',
-      default: 5000,
-      description: 'Milliseconds to wait on a locked database before SQLITE_BUSY.',
-    },
-    {
-      name: 'safeIntegers',
-      type: 'boolean',
-      default: false,
-      description: 'Read INTEGER values as bigint (better-sqlite3 defaultSafeIntegers).',
-    },
-    {
-      name: 'pragmas',
-      type: 'object',
-      description: 'PRAGMAs run on open, e.g. { journal_mode: "wal", foreign_keys: "on" }.',
-    },
-    {
-      name: 'verbose',
-      type: 'any',
-      description: 'A function better-sqlite3 calls with every SQL statement it runs, e.g. console.log.',
-    },
-    {
-      name: 'nativeBinding',
-      type: 'any',
-      description: "better-sqlite3's .node addon, when bundled: its path, or the addon object itself.",
-    },
-  ]
+  static override readonly options: readonly OptionSpec[] = SQLITE_OPTIONS
 
   /** `DATABASE_URL` when it is a sqlite: URL. */
-  static override nativeConfig({ env }: NativeContext): ConfigLayer {
-    const url = env.DATABASE_URL
-    if (url && /^sqlite(\+[a-z0-9]+)?:/i.test(url)) {
-      return { kind: 'native', values: { url }, origins: { url: 'env DATABASE_URL' } }
-    }
-    return { kind: 'native', values: {} }
+  static override nativeConfig(context: NativeContext): ConfigLayer {
+    return sqliteNativeConfig(context)
   }
 
   readonly #statements = new Map<string, Prepared>()
@@ -93,8 +45,6 @@ export class SqliteConnection<DB = any> extends SqlConnection<Database.Database,
   #schemaCheckedAt = 0
   /** Set when a statement that may change the schema ran through this connection. */
   #schemaDirty = true
-  // An in-memory database is private to its handle: cached results must not be shared by name.
-  #memoryId = `memory:${randomUUID()}`
 
   /** The database file this connection opens (absolute), or ":memory:". */
   get filename(): string {
@@ -106,15 +56,11 @@ export class SqliteConnection<DB = any> extends SqlConnection<Database.Database,
    * the given path made absolute, so `config` shows the file really opened.
    */
   protected override refineConfig(config: ResolvedConfig): ResolvedConfig {
-    const url = config.get<string>('url')
-    const given = config.get<string>('filename')
-    const fromUrl = config.origin('url')
-    // `url` and `filename` form a group: both are given only from one source, where the url wins.
-    if (fromUrl && (given === undefined || fromUrl.rank === config.origin('filename')?.rank)) {
-      return config.with('filename', filenameFromUrl(url!), partOf(fromUrl, 'url'))
-    }
-    const file = given!
-    return config.with('filename', file === ':memory:' || file === '' ? file : path.resolve(file))
+    return withFileOption(config, {
+      name: 'filename',
+      fromUrl: (url) => filenameFromUrl(url),
+      absolute: (file) => (file === ':memory:' || file === '' ? file : path.resolve(file)),
+    })
   }
 
   /** Opens the file with better-sqlite3's own options, then applies safeIntegers and pragmas. */
@@ -138,20 +84,14 @@ export class SqliteConnection<DB = any> extends SqlConnection<Database.Database,
     raw.close()
   }
 
-  /** The file (absolute) identifies the data; each in-memory database is its own. */
+  /** The file (absolute) identifies the data (core keys each in-memory database to its own handle). */
   protected override cacheIdentity(): Record<string, unknown> {
-    const file = this.filename
-    return {
-      file: file === ':memory:' || file === '' ? this.#memoryId : file,
-      safeIntegers: this.config.get('safeIntegers'),
-    }
+    return { file: this.filename, safeIntegers: this.config.get('safeIntegers') }
   }
 
   /** Prepared statements belong to the old handle. */
   protected override onReset(): void {
     super.onReset()
-    // A reopened :memory: database is a new, empty one: its results are not the old one's.
-    this.#memoryId = `memory:${randomUUID()}`
     this.#statements.clear()
     this.#schemaVersionStmt = undefined
     this.#schemaVersion = -1
@@ -231,9 +171,7 @@ export class SqliteConnection<DB = any> extends SqlConnection<Database.Database,
 
   /** SQLITE_BUSY (another connection holds the lock past `timeout`) and a closed handle are transient. */
   protected override isTransientError(error: unknown): boolean {
-    const e = error as { code?: unknown; message?: unknown }
-    if (isBusy(error)) return true
-    return e instanceof TypeError && e.message === 'The database connection is not open'
+    return isTransientSqliteError(error)
   }
 
   /** Prepared statements and their columns, kept in a small LRU: `columns()` costs as much as a one-row read. */
@@ -281,11 +219,6 @@ export class SqliteConnection<DB = any> extends SqlConnection<Database.Database,
     this.#statements.set(sql, prepared)
     return prepared
   }
-}
-
-function isBusy(error: unknown): boolean {
-  const code = (error as { code?: unknown })?.code
-  return typeof code === 'string' && code.startsWith('SQLITE_BUSY')
 }
 
 interface Prepared {

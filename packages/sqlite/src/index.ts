@@ -1,5 +1,6 @@
 import { SqliteConnection } from './connection.js'
 
-export { filenameFromUrl } from './url.js'
+export { isTransientSqliteError } from './errors.js'
+export { filenameFromUrl } from './native.js'
 export { SqliteConnection }
 export default SqliteConnection

@@ -1,0 +1,93 @@
+/**
+ * For adapters of embedded databases (SQLite, DuckDB): the SQLAlchemy-style URL that names a file
+ * (`scheme:///relative.db`, `scheme:////absolute.db`, `scheme://` in memory), and the one option
+ * that names the file, whichever of the URL and the path option gave it.
+ */
+import path from 'node:path'
+import { ConfigError } from './errors.js'
+import { maskUrlPasswords, type ResolvedConfig } from './options.js'
+import { partOf } from './precedence.js'
+
+/** How one adapter's file URLs look and what its messages say. */
+export interface FileUrlForm {
+  /** Matches the URL's scheme and its `://` (`/^sqlite(?:\+[a-z0-9]+)?:\/\//i`). */
+  scheme: RegExp
+  /** The database's name in messages (`SQLite`). */
+  server: string
+  /** The forms to write, for the message about a URL that is not one (`sqlite:///relative/path.db, ...`). */
+  forms: string
+  /** What to give instead of query parameters, which are not read. */
+  queryAdvice: string
+  /** The three-slash form, for the message about a URL with a host part (`sqlite:///path.db`). */
+  example: string
+  /** Checks the file as written in the URL (before it is made absolute); throws a ConfigError to refuse it. */
+  check?(file: string): void
+}
+
+/**
+ * The file a URL of `form` names: ":memory:" for `scheme://`, `scheme:///` and `scheme:///:memory:`;
+ * otherwise the path after the third slash, made absolute against `cwd` (a fourth slash starts an
+ * absolute path). Query parameters and a host part are ConfigErrors that say what to write instead.
+ */
+export function fileFromUrl(url: string, form: FileUrlForm, cwd = process.cwd()): string {
+  const text = url.trim()
+  const scheme = form.scheme.exec(text)
+  const m = scheme?.index === 0 ? /^([^?#]*)(\?[^#]*)?$/.exec(text.slice(scheme[0].length)) : null
+  if (!m) {
+    throw new ConfigError(
+      'INVALID_OPTION',
+      'url',
+      `"${maskUrlPasswords(url)}" is not a ${form.server} URL: use ${form.forms}.`,
+    )
+  }
+  if (m[2]) {
+    throw new ConfigError(
+      'INVALID_OPTION',
+      'url',
+      `${form.server} URL query parameters (${m[2]}) are not read: ${form.queryAdvice}.`,
+    )
+  }
+  const rest = decodeURIComponent(m[1]!)
+  if (rest === '' || rest === '/' || rest === '/:memory:') return ':memory:'
+  if (!rest.startsWith('/')) {
+    throw new ConfigError(
+      'INVALID_OPTION',
+      'url',
+      `"${maskUrlPasswords(url)}" has a host part; ${form.server} URLs start with three slashes: ${form.example}.`,
+    )
+  }
+  const file = rest.slice(1)
+  form.check?.(file)
+  return path.resolve(cwd, file)
+}
+
+/** The option that names the file, and how the URL and the given path become the file opened. */
+export interface FileOption {
+  /** The option's name (`filename`, `path`). */
+  name: string
+  /** The file a `url` names (usually `fileFromUrl` with the adapter's form). */
+  fromUrl(url: string): string
+  /** The given path as the driver opens it (absolute; ":memory:" and the like as they are). */
+  absolute(file: string): string
+}
+
+/**
+ * `config` with the file option (`file.name`) holding the file really opened. A `url` names the
+ * file when no path was given, when the path is only the default, or when both came from the same
+ * source (they form a group: a URL is the more complete statement); a path given in a higher source
+ * wins over the url. The entry keeps its source: the url's (as a part of it) or the path's.
+ */
+export function withFileOption(config: ResolvedConfig, file: FileOption): ResolvedConfig {
+  const url = config.get<string>('url')
+  const given = config.get<string>(file.name)
+  const fromUrl = config.origin('url')
+  const fromPath = config.origin(file.name)
+  if (
+    url !== undefined &&
+    fromUrl &&
+    (given === undefined || fromPath?.kind === 'default' || fromPath?.rank === fromUrl.rank)
+  ) {
+    return config.with(file.name, file.fromUrl(url), partOf(fromUrl, 'url'))
+  }
+  return config.with(file.name, file.absolute(given ?? ''))
+}
