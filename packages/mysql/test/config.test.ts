@@ -1,45 +1,13 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { ConfigError, ConnectionError, closeAll, connection } from '@sqlconn/core'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { ConfigError, ConnectionError } from '@sqlconn/core'
+import { useSandbox } from '@sqlconn/core/testing'
+import { describe, expect, it } from 'vitest'
 import { MysqlConnection } from '../src/index.js'
-import { TEST_URL, useDatabase } from './helpers.js'
-
-const database = useDatabase()
-
-const ENV = ['HOME', 'USER', 'LOGNAME', 'MYSQL_HOST', 'MYSQL_TCP_PORT', 'MYSQL_PWD', 'MYSQL_UNIX_PORT', 'DATABASE_URL']
-const saved: Record<string, string | undefined> = {}
-const cwd = process.cwd()
-let dir = ''
-
-/** Writes a file under the test's temporary directory and returns its path. */
-function write(file: string, text: string): string {
-  const full = path.resolve(dir, file)
-  mkdirSync(path.dirname(full), { recursive: true })
-  writeFileSync(full, text)
-  return full
-}
 
 // Each test gets an empty HOME (so no real ~/.my.cnf or ~/.sqlconn is read) and no MYSQL_* variables.
-beforeEach(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 'sqlconn-mysql-'))
-  for (const k of ENV) saved[k] = process.env[k]
-  for (const k of ENV) delete process.env[k]
-  process.env.HOME = path.join(dir, 'home')
-  mkdirSync(process.env.HOME)
-})
-afterEach(async () => {
-  await closeAll()
-  process.chdir(cwd)
-  for (const k of ENV) {
-    if (saved[k] === undefined) delete process.env[k]
-    else process.env[k] = saved[k]
-  }
-  rmSync(dir, { recursive: true, force: true })
-})
-
-const test = new URL(TEST_URL)
+// Nothing here reaches a server: the tests that connect are in config-connect.test.ts.
+const box = useSandbox(['USER', 'LOGNAME', 'MYSQL_HOST', 'MYSQL_TCP_PORT', 'MYSQL_PWD', 'MYSQL_UNIX_PORT'])
+const write = (file: string, text: string): string => box.write(file, text)
 
 describe('MySQL configuration and precedence', () => {
   it('reads MYSQL_HOST, MYSQL_TCP_PORT, MYSQL_PWD and USER when nothing else gives them', () => {
@@ -91,7 +59,10 @@ describe('MySQL configuration and precedence', () => {
     write('conf.d/20-b.cnf', '[client]\nhost = later-in-dir\n')
     write('conf.d/ignored.txt', '[client]\nhost = not-a-cnf\n')
     write('extra.cnf', '[client]\ndatabase = from-include\n')
-    write('home/.my.cnf', `!includedir ${path.join(dir, 'conf.d')}\n!include ${path.join(dir, 'extra.cnf')}\n`)
+    write(
+      'home/.my.cnf',
+      `!includedir ${path.join(box.dir(), 'conf.d')}\n!include ${path.join(box.dir(), 'extra.cnf')}\n`,
+    )
     const conn = new MysqlConnection('t')
     expect(conn.poolOptions).toMatchObject({ host: 'later-in-dir', user: 'from-dir', database: 'from-include' })
   })
@@ -103,11 +74,13 @@ describe('MySQL configuration and precedence', () => {
     const conn = new MysqlConnection('t', { defaultsFile: file })
     expect(conn.poolOptions).toMatchObject({ host: 'from-defaults-file', user: 'login-name' })
     expect(conn.config.source('host')).toBe(`option file ${file}`)
-    expect(() => new MysqlConnection('t', { defaultsFile: path.join(dir, 'missing.cnf') }).config).toThrow(ConfigError)
+    expect(() => new MysqlConnection('t', { defaultsFile: path.join(box.dir(), 'missing.cnf') }).config).toThrow(
+      ConfigError,
+    )
   })
 
   it("takes a uri's parts over lower sources, and completes it from higher or equal ones", () => {
-    process.chdir(write('project/.keep', '') && path.join(dir, 'project'))
+    process.chdir(write('project/.keep', '') && path.join(box.dir(), 'project'))
     write('project/.sqlconn/secrets.toml', '[connections.app]\npassword = "from-secrets"\n')
     Object.assign(process.env, { MYSQL_HOST: 'db.env', MYSQL_PWD: 'from-env' })
     const conn = new MysqlConnection('app', { url: 'mysql://ann@db.url:3312/shop?connectionLimit=3', port: 3399 })
@@ -135,21 +108,6 @@ describe('MySQL configuration and precedence', () => {
     expect(new MysqlConnection('t', { host: '127.0.0.1' }).poolOptions.socketPath).toBeUndefined()
   })
 
-  it('connects with settings from ~/.my.cnf alone', async () => {
-    write(
-      'home/.my.cnf',
-      `[client]\nhost = ${test.hostname}\nport = ${test.port || 3306}\nuser = ${decodeURIComponent(test.username)}\n` +
-        `database = ${database.name}\n${test.password ? `password = ${decodeURIComponent(test.password)}\n` : ''}`,
-    )
-    const conn = new MysqlConnection('t')
-    try {
-      const t = await conn.query('select database() as db', { cache: false })
-      expect(t.get(0)).toEqual({ db: database.name })
-    } finally {
-      await conn.close()
-    }
-  })
-
   it('masks the password of the uri, of MYSQL_PWD and of the option wherever printed', () => {
     process.env.MYSQL_PWD = 'env-s3cret'
     const conn = new MysqlConnection('t', { uri: 'mysql://ann:uri-s3cret@db.x/shop' })
@@ -160,7 +118,7 @@ describe('MySQL configuration and precedence', () => {
   })
 
   it('rejects a uri query parameter that is not a mysql2 option', async () => {
-    const conn = new MysqlConnection('t', { uri: `${database.url}?connectionLimt=3` })
+    const conn = new MysqlConnection('t', { uri: 'mysql://root@127.0.0.1:3306/test?connectionLimt=3' })
     const err = await conn.query('select 1', { cache: false }).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(ConfigError)
     expect((err as Error).message).toContain('connectionLimt')
@@ -197,62 +155,12 @@ describe('MySQL configuration and precedence', () => {
     expect(new MysqlConnection('t').config.get('socketPath')).toBe(socket)
   })
 
-  it('hands every mysql2 option to the pool, functions included (infileStreamFactory, authPlugins, stream, ...)', async () => {
-    const infileStreamFactory = () => {
-      throw new Error('not used')
-    }
-    const authSwitchHandler = () => {}
-    const authPlugins = { mysql_clear_password: () => () => Buffer.alloc(0) }
-    const queryFormat = (sql: string) => sql
-    const conn = new MysqlConnection('t', {
-      uri: database.url,
-      infileStreamFactory,
-      authSwitchHandler,
-      authPlugins,
-      queryFormat,
-      flags: ['-FOUND_ROWS'],
-      enableKeepAlive: false,
-      connectAttributes: { program_name: 'sqlconn-test' },
-      maxPreparedStatements: 50,
-      compress: false,
-      gracefulEnd: true,
-    })
-    try {
-      const pool = conn.raw as unknown as { config: { connectionConfig: Record<string, unknown> } }
-      const c = pool.config.connectionConfig
-      expect(c.infileStreamFactory).toBe(infileStreamFactory)
-      expect(c.authSwitchHandler).toBe(authSwitchHandler)
-      expect(c.authPlugins).toBe(authPlugins)
-      expect(c.queryFormat).toBe(queryFormat)
-      expect(c.enableKeepAlive).toBe(false)
-      expect(c.connectAttributes).toMatchObject({ program_name: 'sqlconn-test' })
-      expect(c.maxPreparedStatements).toBe(50)
-      expect(c.gracefulEnd).toBe(true)
-      // FOUND_ROWS (2) removed from the capability flags.
-      expect((c.clientFlags as number) & 2).toBe(0)
-      expect((await conn.query('select 1 as one', { cache: false })).get(0)).toEqual({ one: 1 })
-    } finally {
-      await conn.close()
-    }
-  })
-
   it('names the unknown option with a suggestion', () => {
     expect(() => new MysqlConnection('t', { hots: 'x' }).config).toThrow(/Did you mean "host"/)
   })
 })
 
 describe('MySQL and MariaDB connection types', () => {
-  it("resolves both 'mysql' and 'mariadb' to MysqlConnection", async () => {
-    const maria = await connection('mariadb', { uri: database.url })
-    const my = await connection('orders', { type: 'mysql', uri: database.url })
-    // core imports the built package, so the class is @sqlconn/mysql's default export rather than this file's import.
-    for (const conn of [maria, my]) {
-      expect(conn.constructor.name).toBe('MysqlConnection')
-      expect((conn.constructor as typeof MysqlConnection).typeName).toBe('mysql')
-    }
-    expect((await maria.query('select 1 as one', { cache: false })).get(0)).toEqual({ one: 1 })
-  })
-
   it('reports a server that cannot be reached as a connection error, after retries', async () => {
     const conn = new MysqlConnection('t', {
       uri: 'mysql://root@127.0.0.1:1/test',
