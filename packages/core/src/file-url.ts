@@ -61,33 +61,27 @@ export function fileFromUrl(url: string, form: FileUrlForm, cwd = process.cwd())
   return path.resolve(cwd, file)
 }
 
-/** The option that names the file, and how the URL and the given path become the file opened. */
-export interface FileOption {
-  /** The option's name (`filename`, `path`). */
-  name: string
-  /** The file a `url` names (usually `fileFromUrl` with the adapter's form). */
-  fromUrl(url: string): string
-  /** The given path as the driver opens it (absolute; ":memory:" and the like as they are). */
-  absolute(file: string): string
-}
-
 /**
- * `config` with the file option (`file.name`) holding the file really opened. A `url` names the
- * file when no path was given, when the path is only the default, or when both came from the same
- * source (they form a group: a URL is the more complete statement); a path given in a higher source
- * wins over the url. The entry keeps its source: the url's (as a part of it) or the path's.
+ * `config` with the file option `name` (`filename`, `path`) holding the file really opened: the
+ * file the `url` names (`fromUrl`, usually `fileFromUrl` with the adapter's form), or the given path
+ * as the driver opens it (`absolute`). The url names the file when no path was given, when the path
+ * is only the default, or when both came from the same source (they form a group: a URL is the more
+ * complete statement); a path given in a higher source wins over the url. The entry keeps its
+ * source: the url's (as a part of it) or the path's.
  */
-export function withFileOption(config: ResolvedConfig, file: FileOption): ResolvedConfig {
+export function withFileOption(
+  config: ResolvedConfig,
+  name: string,
+  fromUrl: (url: string) => string,
+  absolute: (file: string) => string,
+): ResolvedConfig {
   const url = config.get<string>('url')
-  const given = config.get<string>(file.name)
-  const fromUrl = config.origin('url')
-  const fromPath = config.origin(file.name)
-  if (
-    url !== undefined &&
-    fromUrl &&
-    (given === undefined || fromPath?.kind === 'default' || fromPath?.rank === fromUrl.rank)
-  ) {
-    return config.with(file.name, file.fromUrl(url), partOf(fromUrl, 'url'))
+  const given = config.get<string>(name)
+  const fromUrlSource = config.origin('url')
+  const fromPath = config.origin(name)
+  const urlWins = given === undefined || fromPath?.kind === 'default' || fromPath?.rank === fromUrlSource?.rank
+  if (url !== undefined && fromUrlSource && urlWins) {
+    return config.with(name, fromUrl(url), partOf(fromUrlSource, 'url'))
   }
-  return config.with(file.name, file.absolute(given ?? ''))
+  return config.with(name, absolute(given ?? ''))
 }

@@ -33,7 +33,7 @@ export {
   UnknownConnectionTypeError,
 } from './errors.js'
 export { type ConnectionOptions, closeAll, connection } from './factory.js'
-export { type FileOption, type FileUrlForm, fileFromUrl, withFileOption } from './file-url.js'
+export { type FileUrlForm, fileFromUrl, withFileOption } from './file-url.js'
 export { type AdapterPackage, adapterPackage, type ConnectionSection, connectionSections } from './inspect.js'
 export { type KyselyModule, loadKysely } from './kysely.js'
 export {

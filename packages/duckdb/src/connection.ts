@@ -60,11 +60,7 @@ export class DuckDBConnection<DB = any> extends SqlConnection<DuckDBPool, DB> {
    */
   protected override refineConfig(config: ResolvedConfig): ResolvedConfig {
     // `path` has a default: a url from any source beats it, and a url beats a path from the same source.
-    return withFileOption(config, {
-      name: 'path',
-      fromUrl: (url) => pathFromUrl(url),
-      absolute: (file) => absolutePath(file),
-    })
+    return withFileOption(config, 'path', pathFromUrl, absolutePath)
   }
 
   /** The DuckDB settings given, as the strings `DuckDBInstance.create` takes. */

@@ -93,8 +93,7 @@ export function open(schema: string, options: Record<string, unknown> = {}): Pos
  * ~/.pgpass that others can read.
  */
 export function useSandbox(variables: readonly string[] = []): Sandbox {
-  const sandbox = useCoreSandbox(variables)
-  return { dir: sandbox.dir, write: (file, text, mode = 0o600) => sandbox.write(file, text, mode) }
+  return useCoreSandbox(variables, { fileMode: 0o600 })
 }
 
 /**

@@ -1,4 +1,3 @@
-import path from 'node:path'
 import {
   type CompiledSql,
   type ConfigLayer,
@@ -15,7 +14,7 @@ import {
 import Database from 'better-sqlite3'
 import type { SqliteDatabase, SqliteDialect } from 'kysely'
 import { isBusy, isTransientSqliteError } from './errors.js'
-import { filenameFromUrl, sqliteNativeConfig } from './native.js'
+import { absoluteFilename, filenameFromUrl, sqliteNativeConfig } from './native.js'
 import { SQLITE_OPTIONS } from './options.js'
 import { decimalSize, logicalType } from './types.js'
 
@@ -56,11 +55,7 @@ export class SqliteConnection<DB = any> extends SqlConnection<Database.Database,
    * the given path made absolute, so `config` shows the file really opened.
    */
   protected override refineConfig(config: ResolvedConfig): ResolvedConfig {
-    return withFileOption(config, {
-      name: 'filename',
-      fromUrl: (url) => filenameFromUrl(url),
-      absolute: (file) => (file === ':memory:' || file === '' ? file : path.resolve(file)),
-    })
+    return withFileOption(config, 'filename', filenameFromUrl, absoluteFilename)
   }
 
   /** Opens the file with better-sqlite3's own options, then applies safeIntegers and pragmas. */

@@ -1,3 +1,4 @@
+import path from 'node:path'
 import { type ConfigLayer, type FileUrlForm, fileFromUrl, type NativeContext } from '@sqlconn/core'
 
 /** SQLAlchemy's SQLite URLs, with or without a driver (`sqlite+pysqlite:`). */
@@ -25,4 +26,9 @@ export function sqliteNativeConfig({ env }: NativeContext): ConfigLayer {
  */
 export function filenameFromUrl(url: string, cwd = process.cwd()): string {
   return fileFromUrl(url, SQLITE_URL, cwd)
+}
+
+/** A `filename` as better-sqlite3 is given it: absolute, so `config` shows the file opened (":memory:" as it is). */
+export function absoluteFilename(file: string): string {
+  return file === ':memory:' || file === '' ? file : path.resolve(file)
 }

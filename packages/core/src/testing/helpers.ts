@@ -25,9 +25,11 @@ export interface Sandbox {
 /**
  * Gives each test its own working directory and HOME (so no real ~/.sqlconn, or a driver's own
  * files there, is read), with SQLCONN_SECRETS_FILE, DATABASE_URL and the `variables` listed unset,
- * and restores them all afterwards, after `closeAll()`. Call it at the top of a test file.
+ * and restores them all afterwards, after `closeAll()`. Call it at the top of a test file. With
+ * `fileMode`, files written get those permissions unless `write()` is told otherwise (a driver may
+ * refuse a password file others can read).
  */
-export function useSandbox(variables: readonly string[] = []): Sandbox {
+export function useSandbox(variables: readonly string[] = [], { fileMode }: { fileMode?: number } = {}): Sandbox {
   let dir = ''
   const names = ['HOME', 'SQLCONN_SECRETS_FILE', 'DATABASE_URL', ...variables]
   let saved: Record<string, string | undefined> = {}
@@ -57,7 +59,8 @@ export function useSandbox(variables: readonly string[] = []): Sandbox {
       const full = path.resolve(dir, file)
       mkdirSync(path.dirname(full), { recursive: true })
       writeFileSync(full, text)
-      if (mode !== undefined) chmodSync(full, mode)
+      const chosen = mode ?? fileMode
+      if (chosen !== undefined) chmodSync(full, chosen)
       return full
     },
   }
