@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { createClient } from '@keyv/redis'
 import { closeAll, connection, type SqlConnection } from '@sqlconn/core'
+import type { Generated } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { useSandbox } from './helpers.js'
 
@@ -20,7 +21,7 @@ afterAll(async () => {
 })
 
 interface Items {
-  items: { id: number; owner: string }
+  items: { id: Generated<number>; owner: string }
 }
 
 /** A file database with `items` rows owned by alice (2) and bob (1), cached as `cache` says. */
