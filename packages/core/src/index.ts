@@ -36,6 +36,7 @@ export { type ConnectionOptions, closeAll, connection } from './factory.js'
 export { type FileUrlForm, fileFromUrl, withFileOption } from './file-url.js'
 export { type AdapterPackage, adapterPackage, type ConnectionSection, connectionSections } from './inspect.js'
 export { type KyselyModule, loadKysely } from './kysely.js'
+export { declareOptions, type OptionRole, type RoleOption } from './option-roles.js'
 export {
   type ConfigLayer,
   maskUrlPasswords,

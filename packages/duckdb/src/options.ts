@@ -1,8 +1,8 @@
 import { configurationOptionDescriptions } from '@duckdb/node-api'
-import type { OptionSpec } from '@sqlconn/core'
+import { declareOptions, type OptionSpec } from '@sqlconn/core'
 
 /** sqlconn's own options for a DuckDB connection: where the database is, and the pool. */
-export const CONNECTION_OPTIONS: readonly OptionSpec[] = [
+export const CONNECTION_OPTIONS: readonly OptionSpec[] = declareOptions([
   {
     name: 'path',
     type: 'string',
@@ -19,13 +19,13 @@ export const CONNECTION_OPTIONS: readonly OptionSpec[] = [
     native: ['DATABASE_URL (duckdb: URLs)'],
   },
   {
+    role: 'poolSize',
     name: 'max',
-    type: 'number',
     default: 4,
     aliases: ['poolSize'],
     description: 'Most DuckDBConnections open at once on the instance: how many queries run at the same time.',
   },
-]
+])
 
 /**
  * The DuckDB settings users set most, first in the docs. Every other DuckDB setting is accepted too,

@@ -1,4 +1,4 @@
-import type { OptionSpec } from '@sqlconn/core'
+import { declareOptions, type OptionSpec } from '@sqlconn/core'
 
 /** The parts of a server address and login a `uri` can carry. */
 export const URI_PARTS = ['host', 'port', 'user', 'password', 'database'] as const
@@ -8,25 +8,21 @@ export const URI_PARTS = ['host', 'port', 'user', 'password', 'database'] as con
  * defaults. `url` is accepted for `uri`; `defaultsFile` is the one option that is not mysql2's
  * (it is the mysql client's `--defaults-file`).
  */
-export const MYSQL_OPTIONS: readonly OptionSpec[] = [
+export const MYSQL_OPTIONS: readonly OptionSpec[] = declareOptions([
   {
+    role: 'url',
     name: 'uri',
-    type: 'string',
-    aliases: ['url'],
     description:
       'mysql://user:password@host:port/database?option=value (mariadb:// too). Separate options given at the same or a higher precedence override its parts.',
     native: ['DATABASE_URL (mysql:// and mariadb:// URLs)'],
   },
   {
-    name: 'host',
-    type: 'string',
-    default: 'localhost',
+    role: 'host',
     description: 'Server host name or IP address.',
     native: ['option files [client] host', 'MYSQL_HOST'],
   },
   {
-    name: 'port',
-    type: 'number',
+    role: 'port',
     default: 3306,
     description: 'Server TCP port.',
     native: ['option files [client] port', 'MYSQL_TCP_PORT'],
@@ -39,21 +35,13 @@ export const MYSQL_OPTIONS: readonly OptionSpec[] = [
     native: ['option files [client] socket', 'MYSQL_UNIX_PORT'],
   },
   {
-    name: 'user',
-    type: 'string',
+    role: 'user',
     description: 'User to log in as.',
     native: ['option files [client] user', 'USER (the login name, as the mysql client does)'],
   },
+  { role: 'password', description: 'Password of the user.', native: ['option files [client] password', 'MYSQL_PWD'] },
   {
-    name: 'password',
-    type: 'string',
-    secret: true,
-    description: 'Password of the user.',
-    native: ['option files [client] password', 'MYSQL_PWD'],
-  },
-  {
-    name: 'database',
-    type: 'string',
+    role: 'database',
     description: 'Default database (schema) of the session.',
     native: ['option files [client] database'],
   },
@@ -64,16 +52,10 @@ export const MYSQL_OPTIONS: readonly OptionSpec[] = [
       "An option file to read instead of ~/.my.cnf and /etc/mysql/my.cnf, as the mysql client's --defaults-file: its [client] section.",
   },
   {
-    name: 'ssl',
-    type: 'any',
+    role: 'ssl',
     description: 'TLS: an object of tls.connect options ({ ca, rejectUnauthorized, ... }) or a profile name.',
   },
-  {
-    name: 'connectionLimit',
-    type: 'number',
-    default: 10,
-    description: 'Most connections the pool opens at once.',
-  },
+  { role: 'poolSize', name: 'connectionLimit', description: 'Most connections the pool opens at once.' },
   {
     name: 'queueLimit',
     type: 'number',
@@ -92,27 +74,26 @@ export const MYSQL_OPTIONS: readonly OptionSpec[] = [
     description: 'Most idle connections kept open (defaults to connectionLimit).',
   },
   {
+    role: 'idleTimeout',
     name: 'idleTimeout',
-    type: 'number',
     default: 60_000,
     description: 'Milliseconds an idle connection is kept before it is closed.',
   },
   {
+    role: 'connectTimeout',
     name: 'connectTimeout',
-    type: 'number',
     default: 10_000,
     description: 'Milliseconds to wait for the initial connection.',
   },
   {
+    role: 'keepAlive',
     name: 'enableKeepAlive',
-    type: 'boolean',
     default: true,
     description: 'TCP keep-alive on the sockets, so dead peers are noticed.',
   },
   {
+    role: 'keepAliveDelay',
     name: 'keepAliveInitialDelay',
-    type: 'number',
-    default: 0,
     description: 'Milliseconds of idleness before the first keep-alive probe.',
   },
   {
@@ -264,7 +245,7 @@ export const MYSQL_OPTIONS: readonly OptionSpec[] = [
   },
   { name: 'gracefulEnd', type: 'boolean', description: 'End idle connections with QUIT instead of destroying them.' },
   { name: 'Promise', type: 'any', description: "The Promise implementation of mysql2's promise wrapper." },
-]
+])
 
 /** Options that change the values a query returns, for the cache identity. */
 export const RESULT_OPTIONS = [

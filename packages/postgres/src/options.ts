@@ -1,50 +1,43 @@
-import type { OptionSpec } from '@sqlconn/core'
+import { declareOptions, type OptionSpec } from '@sqlconn/core'
 
 /**
  * Every option of a PostgreSQL connection, with pg's names, defaults and value types, declared
  * once: it drives validation (unknown and mistyped options), masking of the password and the
  * options table in docs/postgres.md.
  */
-export const POSTGRES_OPTIONS: readonly OptionSpec[] = [
+export const POSTGRES_OPTIONS: readonly OptionSpec[] = declareOptions([
   {
+    role: 'url',
     name: 'connectionString',
-    type: 'string',
-    aliases: ['url'],
     description:
       'postgres://user:password@host:port/database?sslmode=...; each part counts as given where the URL was given.',
     native: ['DATABASE_URL (postgres:, postgresql: URLs)'],
   },
   {
-    name: 'host',
-    type: 'string',
-    default: 'localhost',
+    role: 'host',
     description: 'Server host name, or a directory holding its Unix socket.',
     native: ['PGHOST', 'PGSERVICE'],
   },
-  { name: 'port', type: 'number', default: 5432, description: 'Server port.', native: ['PGPORT', 'PGSERVICE'] },
+  { role: 'port', default: 5432, description: 'Server port.', native: ['PGPORT', 'PGSERVICE'] },
   {
-    name: 'user',
-    type: 'string',
+    role: 'user',
     description: 'Role to connect as (pg: the USER of the process when unset).',
     native: ['PGUSER', 'PGSERVICE'],
   },
   {
-    name: 'password',
+    role: 'password',
     type: 'any',
-    secret: true,
     description:
       'Password of the role: a string, or a function returning one (or a promise of one), called per connection.',
     native: ['PGPASSWORD', 'PGSERVICE', '~/.pgpass', 'PGPASSFILE'],
   },
   {
-    name: 'database',
-    type: 'string',
+    role: 'database',
     description: 'Database to connect to (pg: the user name when unset).',
     native: ['PGDATABASE', 'PGSERVICE'],
   },
   {
-    name: 'ssl',
-    type: 'any',
+    role: 'ssl',
     description:
       'TLS: false, true, a tls.connect options object, or an sslmode ("disable", "require", "no-verify", "verify-full").',
     native: ['PGSSLMODE', 'PGSERVICE'],
@@ -61,17 +54,17 @@ export const POSTGRES_OPTIONS: readonly OptionSpec[] = [
     description: 'Server options sent at connection start, e.g. "-c search_path=app,public".',
     native: ['PGOPTIONS', 'PGSERVICE'],
   },
-  { name: 'max', type: 'number', default: 10, aliases: ['poolSize'], description: 'Most clients the pool opens.' },
+  { role: 'poolSize', name: 'max', aliases: ['poolSize'], description: 'Most clients the pool opens.' },
   { name: 'min', type: 'number', default: 0, description: 'Clients the pool keeps open when idle.' },
   {
+    role: 'idleTimeout',
     name: 'idleTimeoutMillis',
-    type: 'number',
     default: 10000,
     description: 'How long a client may sit idle before the pool closes it (0: never).',
   },
   {
+    role: 'connectTimeout',
     name: 'connectionTimeoutMillis',
-    type: 'number',
     default: 0,
     description: 'How long to wait for a connection before failing (0: no limit).',
     native: ['PGCONNECT_TIMEOUT (seconds)', 'PGSERVICE'],
@@ -89,11 +82,10 @@ export const POSTGRES_OPTIONS: readonly OptionSpec[] = [
     description: 'Server-side limit on an idle open transaction, in milliseconds.',
   },
   { name: 'client_encoding', type: 'string', description: 'Client encoding (pg: UTF8).' },
-  { name: 'keepAlive', type: 'boolean', default: false, description: 'TCP keep-alive on client sockets.' },
+  { role: 'keepAlive', name: 'keepAlive', default: false, description: 'TCP keep-alive on client sockets.' },
   {
+    role: 'keepAliveDelay',
     name: 'keepAliveInitialDelayMillis',
-    type: 'number',
-    default: 0,
     description: 'Delay before the first keep-alive probe.',
   },
   { name: 'maxUses', type: 'number', description: 'Close a client after this many uses (pg-pool).' },
@@ -151,4 +143,4 @@ export const POSTGRES_OPTIONS: readonly OptionSpec[] = [
   },
   { name: 'Client', type: 'any', description: "The Client class the pool makes clients with (pg's own by default)." },
   { name: 'Promise', type: 'any', description: 'A Promise implementation (deprecated in pg).' },
-]
+])
