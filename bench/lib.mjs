@@ -25,6 +25,23 @@ export function requireGc(file, script) {
   process.exit(1)
 }
 
+/**
+ * The tinybench budget of each size a database bench times: 1 and 1,000 rows by time (1.5 s and 2 s
+ * after 250 ms of warm-up, at most `one` and `thousand` calls, a tenth of that to warm up); the
+ * whole table (100,000 rows, a few hundred ms a call) by a fixed count, `[calls, warm-up calls]`,
+ * that averages over the major GCs landing in some calls and not others.
+ */
+export function sizes({ one, thousand, all: [calls, warmups] }) {
+  return [
+    { limit: 1, options: { time: 1500, iterations: one, warmupTime: 250, warmupIterations: one / 10 } },
+    { limit: 1_000, options: { time: 2000, iterations: thousand, warmupTime: 250, warmupIterations: thousand / 10 } },
+    { limit: 100_000, options: { time: 0, iterations: calls, warmupTime: 0, warmupIterations: warmups } },
+  ]
+}
+
+/** The sizes whose retained memory a database bench measures. */
+export const MEMORY_SIZES = [1_000, 100_000]
+
 // ---------------------------------------------------------------------------------------------
 // Data
 
@@ -334,6 +351,28 @@ export async function measureConcurrency(cases, readers = 20) {
     )
   }
   return out
+}
+
+/**
+ * The two cases of `measureConcurrency()` every database bench runs, at 1,000 rows with the cache
+ * off: `narrow` (two integer columns; its `name` says which types) and `wide` (12 columns). Each is
+ * `{ sql, raw }`, `raw(limit)` giving the driver's rows on a pool as large as `conn`'s; a synchronous
+ * driver's rows are not awaited, so its side pays no extra turn of the event loop.
+ */
+export function narrowAndWide(conn, { narrow, wide }) {
+  const side = ({ sql, raw }) => ({
+    raw: async () => {
+      const rows = raw(1_000)
+      sink += (rows instanceof Promise ? await rows : rows).length
+    },
+    query: async () => {
+      sink += (await conn.query(sql, { params: [1_000], cache: false })).numRows
+    },
+  })
+  return [
+    { name: narrow.name, ...side(narrow) },
+    { name: 'wide (1,000 rows x 12 columns)', ...side(wide) },
+  ]
 }
 
 /** The Arrow section of a report, from `measureArrow()`'s result. */

@@ -15,13 +15,16 @@ import {
   fmtInt,
   headline,
   item,
+  MEMORY_SIZES,
   measureArrow,
   measureConcurrency,
   measureMemory,
+  narrowAndWide,
   prng,
   queryTasks,
   requireGc,
   sharedTargets,
+  sizes,
   timeSizes,
   writeResults,
   yesNo,
@@ -38,14 +41,8 @@ const NARROW_SQL = 'select id, n from items limit ?'
 /** Pool size of both sides in the concurrency test: mysql2's default connectionLimit. */
 const CONCURRENT_POOL = 10
 
-// Per size: tinybench budget. 100,000 rows take ~0.2 s per call, so they get a fixed count that
-// averages over the major GCs landing in some calls and not others.
-const SIZES = [
-  { limit: 1, options: { time: 1500, iterations: 1000, warmupTime: 250, warmupIterations: 100 } },
-  { limit: 1_000, options: { time: 2000, iterations: 100, warmupTime: 250, warmupIterations: 10 } },
-  { limit: 100_000, options: { time: 0, iterations: 30, warmupTime: 0, warmupIterations: 3 } },
-]
-const MEMORY_SIZES = [1_000, 100_000]
+// 100,000 rows take ~0.2 s per call: 30 calls.
+const SIZES = sizes({ one: 1000, thousand: 100, all: [30, 3] })
 
 // ---------------------------------------------------------------------------------------------
 // Data: one table of 12 columns of mixed types, deterministic so runs compare.
@@ -147,18 +144,16 @@ try {
     uri: url.toString(),
     connectionLimit: CONCURRENT_POOL,
   })
-  const side = (sql, limit) => ({
-    raw: async () => {
-      sink += (await run(rawWide, sql, [limit])).length
-    },
-    query: async () => {
-      sink += (await shared.query(sql, { params: [limit], cache: false })).numRows
-    },
-  })
-  concurrency = await measureConcurrency([
-    { name: 'narrow (1,000 rows x 2 int)', ...side(NARROW_SQL, 1_000) },
-    { name: 'wide (1,000 rows x 12 columns)', ...side(SQL, 1_000) },
-  ])
+  concurrency = await measureConcurrency(
+    narrowAndWide(shared, {
+      narrow: {
+        name: 'narrow (1,000 rows x 2 int)',
+        sql: NARROW_SQL,
+        raw: (limit) => run(rawWide, NARROW_SQL, [limit]),
+      },
+      wide: { sql: SQL, raw: (limit) => run(rawWide, SQL, [limit]) },
+    }),
+  )
   await new Promise((resolve) => rawWide.end(resolve))
 
   await new Promise((resolve) => pool.end(resolve))

@@ -14,12 +14,15 @@ import {
   fmtInt,
   fmtSignedDelta,
   headline,
+  MEMORY_SIZES,
   measureArrow,
   measureConcurrency,
   measureMemory,
+  narrowAndWide,
   queryTasks,
   requireGc,
   sharedTargets,
+  sizes,
   timeSizes,
   writeResults,
   yesNo,
@@ -36,14 +39,8 @@ const NARROW_SQL = `select id, n from ${SCHEMA}.items order by id limit $1`
 /** Pool size of both sides in the concurrency test: pg's default. */
 const CONCURRENT_POOL = 10
 
-// Per size: tinybench budget. 100,000 rows take a few hundred ms per call over the wire, so they get
-// a fixed count that averages over the major GCs landing in some calls and not others.
-const SIZES = [
-  { limit: 1, options: { time: 1500, iterations: 500, warmupTime: 250, warmupIterations: 50 } },
-  { limit: 1_000, options: { time: 2000, iterations: 100, warmupTime: 250, warmupIterations: 10 } },
-  { limit: 100_000, options: { time: 0, iterations: 20, warmupTime: 0, warmupIterations: 2 } },
-]
-const MEMORY_SIZES = [1_000, 100_000]
+// 100,000 rows take a few hundred ms per call over the wire: 20 calls.
+const SIZES = sizes({ one: 500, thousand: 100, all: [20, 2] })
 
 // ---------------------------------------------------------------------------------------------
 // Data: one table of 12 columns of mixed types (the issue's `bench_rows`), deterministic
@@ -109,18 +106,13 @@ try {
   arrow = await measureArrow(conn, SQL, ROWS, async (limit) => (await raw.query(SQL, [limit])).rows)
 
   const shared = await connection('bench-concurrent', { type: 'postgres', url: PG_URL, max: CONCURRENT_POOL })
-  const side = (sql, limit) => ({
-    raw: async () => {
-      sink += (await rawWide.query(sql, [limit])).rows.length
-    },
-    query: async () => {
-      sink += (await shared.query(sql, { params: [limit], cache: false })).numRows
-    },
-  })
-  concurrency = await measureConcurrency([
-    { name: 'narrow (1,000 rows x 2 int4)', ...side(NARROW_SQL, 1_000) },
-    { name: 'wide (1,000 rows x 12 columns)', ...side(SQL, 1_000) },
-  ])
+  const rows = (sql) => async (limit) => (await rawWide.query(sql, [limit])).rows
+  concurrency = await measureConcurrency(
+    narrowAndWide(shared, {
+      narrow: { name: 'narrow (1,000 rows x 2 int4)', sql: NARROW_SQL, raw: rows(NARROW_SQL) },
+      wide: { sql: SQL, raw: rows(SQL) },
+    }),
+  )
 } finally {
   await closeAll()
   await raw.query(`drop schema if exists ${SCHEMA} cascade`).catch(() => {})

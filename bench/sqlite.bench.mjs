@@ -14,13 +14,16 @@ import {
   fmtInt,
   headline,
   item,
+  MEMORY_SIZES,
   measureArrow,
   measureConcurrency,
   measureMemory,
+  narrowAndWide,
   prng,
   queryTasks,
   requireGc,
   sharedTargets,
+  sizes,
   timeSizes,
   writeResults,
   yesNo,
@@ -33,14 +36,8 @@ const SQL = 'select * from items limit ?'
 /** The narrow result of the concurrency test: two integer columns. */
 const NARROW_SQL = 'select id, n from items limit ?'
 
-// Per size: tinybench budget. 100,000 rows take ~0.2 s per call, so they get a fixed count; 60 calls
-// average over the major GCs that land in some calls and not others.
-const SIZES = [
-  { limit: 1, options: { time: 1500, iterations: 2000, warmupTime: 250, warmupIterations: 200 } },
-  { limit: 1_000, options: { time: 2000, iterations: 200, warmupTime: 250, warmupIterations: 20 } },
-  { limit: 100_000, options: { time: 0, iterations: 60, warmupTime: 0, warmupIterations: 3 } },
-]
-const MEMORY_SIZES = [1_000, 100_000]
+// 100,000 rows take ~0.2 s per call: 60 calls.
+const SIZES = sizes({ one: 2000, thousand: 200, all: [60, 3] })
 
 // ---------------------------------------------------------------------------------------------
 // Data: one table of 12 columns of mixed types, deterministic so runs compare.
@@ -126,18 +123,12 @@ try {
 
   // better-sqlite3 is synchronous: 20 readers take turns on the one handle, on both sides.
   const narrow = raw.prepare(NARROW_SQL)
-  const side = (rawStmt, sql, limit) => ({
-    raw: async () => {
-      sink += rawStmt.all(limit).length
-    },
-    query: async () => {
-      sink += (await conn.query(sql, { params: [limit], cache: false })).numRows
-    },
-  })
-  concurrency = await measureConcurrency([
-    { name: 'narrow (1,000 rows x 2 integer)', ...side(narrow, NARROW_SQL, 1_000) },
-    { name: 'wide (1,000 rows x 12 columns)', ...side(stmt, SQL, 1_000) },
-  ])
+  concurrency = await measureConcurrency(
+    narrowAndWide(conn, {
+      narrow: { name: 'narrow (1,000 rows x 2 integer)', sql: NARROW_SQL, raw: (limit) => narrow.all(limit) },
+      wide: { sql: SQL, raw: (limit) => stmt.all(limit) },
+    }),
+  )
 
   raw.close()
 } finally {
