@@ -24,6 +24,7 @@ export {
 export type { ConformanceOptions, ConnectFailureOptions } from './testing/options.js'
 export { packAndInstall } from './testing/pack.js'
 export { describePoolConformance, type PoolConformanceOptions, type ServerGate } from './testing/pool.js'
+export { type PrivateRedis, startPrivateRedis } from './testing/redis-server.js'
 export {
   describeRestart,
   type RestartReport,

@@ -198,7 +198,10 @@ export class QueryCache {
       }
     }
     try {
-      return await this.#runAndStore(key, ttlMs, withGrace, options)
+      const fresh = await this.#runAndStore(key, ttlMs, withGrace, options)
+      // The expired (or no longer trusted) entry was replaced by running the query: a miss.
+      this.stats.misses++
+      return fresh
     } catch (err) {
       if (err instanceof GraceServed) return { table: err.table, hit: true }
       throw err
