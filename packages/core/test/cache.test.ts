@@ -73,10 +73,13 @@ describe('stale-while-revalidate', () => {
       const stale = await c.getOrRun('k', 10_000, run)
       expect(stale).toMatchObject({ hit: true })
       expect(stale.table.get(0)).toEqual({ version: 1 })
-      // Not vi.waitFor: with fake timers it would move the clock too.
-      for (let i = 0; i < 100 && version < 2; i++) await new Promise((r) => setTimeout(r, 5))
-      await new Promise((r) => setTimeout(r, 5))
+      // The refresh is in flight: a caller now joins it (single flight) and gets its result, so
+      // awaiting that call is awaiting the refresh, without polling or sleeping.
       expect((await c.getOrRun('k', 10_000, run)).table.get(0)).toEqual({ version: 2 })
+      const refreshed = await c.getOrRun('k', 10_000, run)
+      expect(refreshed).toMatchObject({ hit: true })
+      expect(refreshed.table.get(0)).toEqual({ version: 2 })
+      expect(version).toBe(2)
       expect(c.stats.staleHits).toBe(1)
       vi.advanceTimersByTime(2 * 60_000) // past ttl + stale window: a plain miss
       expect((await c.getOrRun('k', 10_000, run)).hit).toBe(false)
