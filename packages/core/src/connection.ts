@@ -1,19 +1,12 @@
 import { EventEmitter } from 'node:events'
 import { homedir } from 'node:os'
 import { inspect } from 'node:util'
+import type { ConfigLayer, OptionSpec } from './contract.js'
 import { ConnectionClosedError, ConnectionError, SqlconnError } from './errors.js'
-import {
-  type ConfigLayer,
-  type OptionSpec,
-  type ResolvedConfig,
-  redact,
-  redactError,
-  resolveConfig,
-  resolveGiven,
-  secretsIn,
-  urlPasswords,
-} from './options.js'
+import { resolveConfig, resolveGiven } from './options.js'
+import { redact, redactError, secretsIn, urlPasswords } from './redact.js'
 import { assertConnectionClass } from './registry.js'
+import type { ResolvedConfig } from './resolved-config.js'
 import { type SecretsSection, secretsSection } from './secrets.js'
 
 /** Options every connection accepts besides its driver's own; they never reach option validation. */

@@ -1,4 +1,4 @@
-import type { OptionSpec } from './options.js'
+import type { OptionSpec } from './contract.js'
 
 /** The options table of a connection type as Markdown, generated from its declaration. */
 export function optionsTable(options: readonly OptionSpec[]): string {

@@ -5,8 +5,9 @@
  */
 import path from 'node:path'
 import { ConfigError } from './errors.js'
-import { maskUrlPasswords, type ResolvedConfig } from './options.js'
 import { partOf } from './precedence.js'
+import { maskUrlPasswords } from './redact.js'
+import type { ResolvedConfig } from './resolved-config.js'
 
 /** How one adapter's file URLs look and what its messages say. */
 export interface FileUrlForm {

@@ -14,6 +14,7 @@ export {
   type NativeContext,
   type NativeLayers,
 } from './connection.js'
+export type { ConfigLayer, OptionSpec, OptionType, ResolvedOption, SourceKind, ValueSource } from './contract.js'
 export { missingOptionRows, optionsTable } from './docs.js'
 export type { Duration } from './duration.js'
 export {
@@ -37,16 +38,6 @@ export { type FileUrlForm, fileFromUrl, withFileOption } from './file-url.js'
 export { type AdapterPackage, adapterPackage, type ConnectionSection, connectionSections } from './inspect.js'
 export { type KyselyModule, loadKysely } from './kysely.js'
 export { declareOptions, type OptionRole, type RoleOption } from './option-roles.js'
-export {
-  type ConfigLayer,
-  maskUrlPasswords,
-  type OptionSpec,
-  type OptionType,
-  ResolvedConfig,
-  type ResolvedOption,
-  type SourceKind,
-  type ValueSource,
-} from './options.js'
 export type { CompiledSql, Placeholder } from './params.js'
 export {
   type DrainablePool,
@@ -56,6 +47,8 @@ export {
   NETWORK_ERROR_CODES,
 } from './pool.js'
 export { isGiven, partOf, withUrlParts } from './precedence.js'
+export { maskUrlPasswords } from './redact.js'
+export { ResolvedConfig } from './resolved-config.js'
 export type { RetryOptions } from './retry.js'
 export {
   type ArrowStreamOptions,

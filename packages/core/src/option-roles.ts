@@ -1,4 +1,4 @@
-import type { OptionSpec, OptionType } from './options.js'
+import type { OptionSpec, OptionType } from './contract.js'
 
 /**
  * The options most database drivers share under their own names: the server's address and login,

@@ -1,4 +1,5 @@
-import type { ResolvedConfig, ValueSource } from './options.js'
+import type { ValueSource } from './contract.js'
+import type { ResolvedConfig } from './resolved-config.js'
 
 /**
  * The source of a value taken from another option (a URL's host, a file a URL names): it binds as

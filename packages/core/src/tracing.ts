@@ -3,7 +3,7 @@ import { createRequire } from 'node:module'
 import path from 'node:path'
 import type { Counter, Span, Tracer } from '@opentelemetry/api'
 import type { ConnectionEvents } from './connection.js'
-import type { ResolvedConfig } from './options.js'
+import type { ResolvedConfig } from './resolved-config.js'
 
 type OTel = typeof import('@opentelemetry/api')
 

@@ -14,7 +14,8 @@ import {
   SqlConnection,
   UnknownConnectionTypeError,
 } from '../src/index.js'
-import { redactError, resolveConfig } from '../src/options.js'
+import { resolveConfig } from '../src/options.js'
+import { redactError } from '../src/redact.js'
 import { recordEvents } from '../src/testing.js'
 import { NodeSqliteConnection } from './fixtures/node-sqlite-adapter.js'
 

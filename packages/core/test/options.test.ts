@@ -1,7 +1,8 @@
 import { inspect } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { ConfigError } from '../src/errors.js'
-import { type OptionSpec, redact, resolveConfig } from '../src/options.js'
+import { type OptionSpec, resolveConfig } from '../src/options.js'
+import { redact } from '../src/redact.js'
 
 const specs: OptionSpec[] = [
   { name: 'host', type: 'string', default: 'localhost', description: 'Server host.' },

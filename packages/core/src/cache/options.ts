@@ -1,7 +1,8 @@
 import type { KeyvStoreAdapter } from 'keyv'
 import type { Duration } from '../duration.js'
 import { ConfigError } from '../errors.js'
-import { didYouMean, maskUrlPasswords } from '../options.js'
+import { didYouMean } from '../options.js'
+import { maskUrlPasswords } from '../redact.js'
 
 /** A size in bytes: a number, or text such as `'256MB'`, `'512KB'`, `'1GB'` (powers of 1024). */
 export type ByteSize = number | `${number}${'B' | 'KB' | 'MB' | 'GB'}` | string

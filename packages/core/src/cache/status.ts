@@ -1,4 +1,4 @@
-import { maskUrlPasswords } from '../options.js'
+import { maskUrlPasswords } from '../redact.js'
 import { MemoryStore } from './memory-store.js'
 import type { QueryCache } from './query-cache.js'
 

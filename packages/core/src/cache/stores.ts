@@ -1,6 +1,6 @@
 import { OptionalDependencyError } from '../errors.js'
 import { exportsOf, importFromProject } from '../load.js'
-import { maskUrlPasswords } from '../options.js'
+import { maskUrlPasswords } from '../redact.js'
 import { MemoryStore } from './memory-store.js'
 
 /** The surface of node-redis's client that sqlconn uses. */

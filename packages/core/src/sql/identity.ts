@@ -1,6 +1,8 @@
 import { createHash, scryptSync } from 'node:crypto'
+import type { OptionSpec } from '../contract.js'
 import { objectId } from '../object-id.js'
-import { maskUrlPasswords, type OptionSpec, type ResolvedConfig, secretsIn, urlPasswords } from '../options.js'
+import { maskUrlPasswords, secretsIn, urlPasswords } from '../redact.js'
+import type { ResolvedConfig } from '../resolved-config.js'
 
 /** Option values that name an in-memory database, whose data no other connection can read. */
 const IN_MEMORY = /:memory:|[?&]mode=memory(?:[&#]|$)/i
