@@ -104,6 +104,75 @@ describe('toArrow()', () => {
     expect([...nan.toArrow().getChild('x')!]).toEqual(['NaN', '1.0'])
   })
 
+  it('writes decimals held as numbers (SQLite REAL in a DECIMAL column) exactly as their text would be', () => {
+    // Every number below goes through the number path; its text (String(x)) through the text path.
+    const numbers: (number | null)[] = [0, -0, 12.5, -0.05, 1234.56, -99999.99, 0.1, 0.07, 42, 9999999999.99, null]
+    for (let i = 0; i < 500; i++) numbers.push(Math.round(Math.sin(i) * 1e9) / 100)
+    const decimal: FieldInit[] = [{ name: 'x', type: 'decimal', precision: 12, scale: 2 }]
+    const fromNumbers = tableFromRows(
+      numbers.map((x) => ({ x })),
+      decimal,
+    )
+      .toArrow()
+      .getChild('x')!
+    const fromText = tableFromRows(
+      numbers.map((x) => ({ x: x === null ? null : String(x) })),
+      decimal,
+    )
+      .toArrow()
+      .getChild('x')!
+    expect(String(fromNumbers.type)).toBe('Decimal[12e+2]')
+    const text = (v: unknown) => (v === null ? null : decimalText(v as Uint32Array, 2))
+    expect([...fromNumbers].map(text)).toEqual([...fromText].map(text))
+    expect([...fromNumbers].slice(0, 4).map(text)).toEqual(['0.00', '0.00', '12.50', '-0.05'])
+  })
+
+  it('keeps a decimal column as text when a number has more decimals or digits than declared, as with its text', () => {
+    for (const x of [0.125, 1e-7, 12345678901.5, 1e21]) {
+      const t = tableFromRows([{ x: 1.5 }, { x }], [{ name: 'x', type: 'decimal', precision: 11, scale: 2 }])
+      const col = t.toArrow().getChild('x')!
+      expect([String(col.type), ...col]).toEqual(['Utf8', '1.5', String(x)])
+    }
+  })
+
+  it('writes booleans held as 0 and 1 (SQLite) as Arrow booleans, and other numbers as text', () => {
+    const bool: FieldInit[] = [{ name: 'b', type: 'bool' }]
+    const col = tableFromRows([{ b: 1 }, { b: 0 }, { b: null }, { b: 1 }], bool)
+      .toArrow()
+      .getChild('b')!
+    expect([String(col.type), ...col]).toEqual(['Bool', true, false, null, true])
+    const other = tableFromRows([{ b: 1 }, { b: 2 }], bool)
+      .toArrow()
+      .getChild('b')!
+    expect([String(other.type), ...other]).toEqual(['Utf8', '1', '2'])
+  })
+
+  it('lays thousands of strings of every kind into UTF-8 exactly as Buffer.from encodes them', () => {
+    const kinds = [
+      'ada',
+      '',
+      'bö',
+      '日本語',
+      '😀',
+      'x'.repeat(65),
+      `${'y'.repeat(40)}é`,
+      '\ud800 lone',
+      'z'.repeat(5000),
+    ]
+    const names: (string | null)[] = []
+    // Short strings first, so the buffer sized from them has to grow for the long ones after.
+    for (let i = 0; i < 5000; i++) names.push(i % 7 === 3 ? null : `n${i}`)
+    for (let i = 0; i < 3000; i++) names.push(i % 11 === 0 ? null : kinds[i % kinds.length]!)
+    const col = tableFromRows(names.map((name) => ({ name })))
+      .toArrow()
+      .getChild('name')!
+    expect([...col]).toEqual(names.map((n) => (n === null ? null : Buffer.from(n).toString())))
+    const data = col.data[0]!
+    expect(Buffer.from(data.values.subarray(0, data.valueOffsets[names.length]))).toEqual(
+      Buffer.from(names.map((n) => n ?? '').join('')),
+    )
+  })
+
   it('lays strings, non-ASCII text and nulls into one UTF-8 buffer', () => {
     const names = ['ada', null, 'bö', '', '日本語', 'z']
     const t = tableFromRows(names.map((name) => ({ name })))

@@ -20,10 +20,17 @@ export function fastData(a: Arrow, type: A.DataType, col: ColumnData): A.Data | 
       : undefined
   }
   if (a.DataType.isBool(type)) {
-    if (s.kind !== 'bool') return undefined
+    if (s.kind !== 'bool' && s.kind !== 'f64') return undefined
     const bits = new Uint8Array((length + 7) >> 3)
     const v = s.values
-    for (let i = 0; i < length; i++) if (v[i]) bits[i >> 3]! |= 1 << (i & 7)
+    if (s.kind === 'f64') {
+      // SQLite's booleans are the integers 0 and 1: any other number (nulls hold 0) keeps the column text.
+      for (let i = 0; i < length; i++) {
+        const x = v[i]
+        if (x === 1) bits[i >> 3]! |= 1 << (i & 7)
+        else if (x !== 0) return undefined
+      }
+    } else for (let i = 0; i < length; i++) if (v[i]) bits[i >> 3]! |= 1 << (i & 7)
     return a.makeData({ type, ...base, data: bits })
   }
   if (a.DataType.isTimestamp(type) && type.unit !== TIME_UNITS.ms) return timestampData(a, type, col)

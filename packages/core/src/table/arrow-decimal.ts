@@ -52,6 +52,25 @@ function scaledDecimal(text: string, scale: number, precision: number): number {
   return negative && n !== 0 ? -n : n
 }
 
+/** 10^0 … 10^15, exact in a Number. */
+const POW10 = Array.from({ length: 16 }, (_, k) => 10 ** k)
+
+/**
+ * A number (SQLite's REAL in a DECIMAL column) as an integer scaled by 10^`scale`, without making its
+ * text: the same integer `scaledDecimal(String(x))` gives. Below 10^15 the scaled integer is unique
+ * (a Number's spacing there is finer than 10^-scale), and `n / 10^scale === x` holds exactly when
+ * x's shortest text has at most `scale` decimals. NaN whenever that is not sure (exponent notation
+ * below 1e-6, a scale above 15, more digits than the precision): the text path decides then.
+ */
+function scaledNumber(x: number, scale: number, precision: number): number {
+  if (scale > 15 || !(Math.abs(x) >= 1e-6 || x === 0)) return Number.NaN
+  const unit = POW10[scale]!
+  const n = Math.round(x * unit)
+  // More digits than the precision (|n| ≥ 10^precision) is what the text path refuses too.
+  if (!(Math.abs(n) < POW10[Math.min(precision, 15)]!) || n / unit !== x) return Number.NaN
+  return n
+}
+
 /**
  * Decimal128 from the driver's exact text (pg's numeric, mysql2's DECIMAL): the digits scaled to an
  * integer, written as four little-endian 32-bit words in two's complement. Values up to 15 digits
@@ -63,11 +82,16 @@ export function decimalData(a: Arrow, type: A.Decimal, col: ColumnData): A.Data<
   const words = new Uint32Array(length * 4)
   const s = col.storage
   const values = s.kind === 'any' ? s.values : undefined
+  const numbers = s.kind === 'f64' ? s.values : undefined
   for (let i = 0; i < length; i++) {
     if (isNullAt(col, i)) continue
-    const raw = values ? values[i] : valueAt(col, i)
-    const text = typeof raw === 'string' ? raw : typeof raw === 'number' || typeof raw === 'bigint' ? String(raw) : ''
-    const scaled = scaledDecimal(text, scale, type.precision)
+    let scaled = numbers ? scaledNumber(numbers[i]!, scale, type.precision) : Number.NaN
+    let text = ''
+    if (Number.isNaN(scaled)) {
+      const raw = values ? values[i] : valueAt(col, i)
+      text = typeof raw === 'string' ? raw : typeof raw === 'number' || typeof raw === 'bigint' ? String(raw) : ''
+      scaled = scaledDecimal(text, scale, type.precision)
+    }
     if (!Number.isNaN(scaled)) {
       // Not NaN: an exact integer below 10^15, written without a regular expression or BigInt.
       const w = i * 4
