@@ -3,7 +3,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Files, missingOutput, type Step, steps } from './blocks.ts'
-import { type Sandbox, type Services, sandbox, services } from './run.ts'
+import { DOC_URLS, type Sandbox, type Services, sandbox, services } from './run.ts'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
 
@@ -75,10 +75,14 @@ for (const doc of documents()) {
         `line ${step.line} runs and prints what the doc shows`,
         async () => {
           box.write(files, svc)
+          const sent = svc.spans.length
           const { code, output } = await box.run(step, svc, PROGRAM_TIMEOUT_MS)
           expect(code, `exit code; output:\n${output}`).toBe(0)
           const missing = missingOutput(step.expected, output)
           expect(missing, `\n--- printed:\n${output}`).toBeUndefined()
+          // A program that sends spans to the collector the doc names: they arrived.
+          if (step.source.includes(DOC_URLS.otlp))
+            expect(svc.spans.slice(sent), 'spans the collector got').not.toEqual([])
         },
         PROGRAM_TIMEOUT_MS + 10_000,
       )

@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -12,6 +14,8 @@ export const DOC_URLS = {
   postgres: 'postgres://postgres@127.0.0.1:5432/test',
   mysql: 'mysql://root@127.0.0.1:3306/test',
   redis: 'redis://127.0.0.1:6379',
+  /** An OpenTelemetry collector's OTLP/HTTP address; the test stands up one of its own. */
+  otlp: 'http://127.0.0.1:4318',
 } as const
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -23,7 +27,39 @@ export interface Services {
   urls: Map<string, string>
   /** The database name this run uses instead of `test`. */
   database: string
+  /** The names of the spans the doc's programs sent to the OTLP collector, in order. */
+  spans: readonly string[]
   drop(): Promise<void>
+}
+
+/**
+ * A stand-in for an OpenTelemetry collector on a port of its own: it takes OTLP/HTTP JSON trace
+ * exports (what @opentelemetry/exporter-trace-otlp-http sends), keeps their spans' names and answers
+ * as a collector does. It checks nothing else: the doc's claim is that the spans arrive.
+ */
+async function otlpCollector(): Promise<{ url: string; spans: string[]; close(): Promise<void> }> {
+  const spans: string[] = []
+  const server = createServer((req, res) => {
+    let body = ''
+    req.on('data', (d) => {
+      body += d
+    })
+    req.on('end', () => {
+      if (req.method === 'POST' && req.url === '/v1/traces') {
+        const data = JSON.parse(body) as { resourceSpans?: { scopeSpans?: { spans?: { name: string }[] }[] }[] }
+        for (const r of data.resourceSpans ?? [])
+          for (const s of r.scopeSpans ?? []) for (const span of s.spans ?? []) spans.push(span.name)
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}')
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}`,
+    spans,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  }
 }
 
 let made = 0
@@ -38,6 +74,7 @@ export async function services(text: string, env: NodeJS.ProcessEnv = process.en
   const myUrl = new URL(env.SQLCONN_TEST_MYSQL_URL ?? DOC_URLS.mysql)
   const usesPg = text.includes(DOC_URLS.postgres)
   const usesMy = text.includes(DOC_URLS.mysql)
+  const collector = text.includes(DOC_URLS.otlp) ? await otlpCollector() : undefined
   if (usesPg) {
     const admin = new pg.Client({ connectionString: pgUrl.href })
     await admin.connect()
@@ -57,8 +94,11 @@ export async function services(text: string, env: NodeJS.ProcessEnv = process.en
       [DOC_URLS.postgres, ownPg.href],
       [DOC_URLS.mysql, ownMy.href],
       [DOC_URLS.redis, (env.SQLCONN_TEST_REDIS_URL ?? DOC_URLS.redis).replace(/\/$/, '')],
+      ...(collector ? [[DOC_URLS.otlp, collector.url] as [string, string]] : []),
     ]),
+    spans: collector?.spans ?? [],
     async drop() {
+      await collector?.close()
       if (usesPg) {
         const a = new pg.Client({ connectionString: pgUrl.href })
         await a.connect()
