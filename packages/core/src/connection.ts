@@ -1,84 +1,12 @@
 import { EventEmitter } from 'node:events'
-import { homedir } from 'node:os'
 import { inspect } from 'node:util'
-import type { ConfigLayer, OptionSpec } from './contract.js'
+import { ConnectionSettings } from './connection-settings.js'
+import type { ConnectionClass, ConnectionEvents, NativeContext, NativeLayers, OptionSpec } from './contract.js'
 import { ConnectionClosedError, ConnectionError, SqlconnError } from './errors.js'
-import { resolveConfig, resolveGiven } from './options.js'
-import { redact, redactError, secretsIn, urlPasswords } from './redact.js'
-import { assertConnectionClass } from './registry.js'
+import { redact, redactError } from './redact.js'
 import type { ResolvedConfig } from './resolved-config.js'
-import { type SecretsSection, secretsSection } from './secrets.js'
 
-/** Options every connection accepts besides its driver's own; they never reach option validation. */
-const RESERVED_OPTIONS = new Set(['type', 'ttl', 'maxEntries', 'cache', 'retry'])
-
-function withoutReserved(values: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  const out: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(values)) if (!RESERVED_OPTIONS.has(k)) out[k] = v
-  return out
-}
-
-/** What an adapter may read from the data source's own configuration. */
-export interface NativeContext {
-  readonly env: NodeJS.ProcessEnv
-  readonly home: string
-  readonly cwd: string
-}
-
-/** The process's environment, home and working directory: built here only, once per resolution. */
-function nativeContext(): NativeContext {
-  return { env: process.env, home: homedir(), cwd: process.cwd() }
-}
-
-/**
- * The data source's own configuration, as layers highest first. An adapter returns one layer, or
- * several when its sources outrank one another (`DATABASE_URL` over `PGHOST`): core ranks each.
- */
-export type NativeLayers = ConfigLayer | readonly ConfigLayer[]
-
-function nativeLayers(
-  cls: ConnectionClass,
-  context: NativeContext,
-  given: ResolvedConfig | undefined,
-): readonly ConfigLayer[] {
-  const layers = cls.nativeConfig(context, given)
-  return Array.isArray(layers) ? layers : [layers as ConfigLayer]
-}
-
-/** The static side of a connection class: its declared options and native configuration. */
-export interface ConnectionClass<C extends BaseConnection = BaseConnection> {
-  new (name: string, options?: Record<string, unknown>): C
-  /** The short type name (`sqlite`), used in messages and cache keys. */
-  readonly typeName: string
-  /** Every option the type accepts, declared once. */
-  readonly options: readonly OptionSpec[]
-  /**
-   * Values from the data source's own configuration (env variables, files), below code and
-   * secrets: one layer, or several highest first. `given` holds what code and secrets say (no
-   * defaults), for a configuration that depends on them; it is undefined when only the secrets
-   * to mask are wanted.
-   */
-  nativeConfig(context: NativeContext, given?: ResolvedConfig): NativeLayers
-}
-
-/** Events a connection emits, for logs and metrics. */
-export interface ConnectionEvents {
-  /** A read failed with a transient error and will be retried after a reset. */
-  retry: [{ attempt: number; error: unknown }]
-  /** The driver object was dropped (stale connection, rotated secrets, explicit reset). */
-  reset: [{ reason: string }]
-  /**
-   * A query finished: `cached` when it came from the cache; `tier` names the cache looked in
-   * (`memory`, `redis`, `custom`), undefined when the call skipped the cache.
-   */
-  query: [{ sql: string; cached: boolean; durationMs: number; rows: number; tier?: 'memory' | 'redis' | 'custom' }]
-  /** The cache store failed; the query went to the database instead. */
-  cacheError: [{ error: unknown }]
-  /** The cache's circuit breaker changed state (`open`: the store is skipped after failures). */
-  cacheBreaker: [{ state: 'closed' | 'open' | 'half-open' }]
-  /** An invalidation from an app server (this one included) arrived over the Redis bus, `latencyMs` after it was sent. */
-  cacheInvalidated: [{ latencyMs: number }]
-}
+export type { ConnectionClass, ConnectionEvents, NativeContext, NativeLayers } from './contract.js'
 
 /**
  * The contract every connection implements, after Streamlit's `BaseConnection`: settings resolved
@@ -98,12 +26,8 @@ export abstract class BaseConnection<Raw = unknown> {
 
   /** The connection's name: its `[connections.<name>]` section in the secrets files. */
   readonly name: string
-  readonly #kwargs: Readonly<Record<string, unknown>>
-  /** Everything given in code, sqlconn's own options included (a cache URL's password is a secret too). */
-  readonly #given: Readonly<Record<string, unknown>>
-  #section: SecretsSection | undefined
-  #config: ResolvedConfig | undefined
-  #context: NativeContext | undefined
+  /** Where the settings come from and what they resolve to (connection-settings.ts). */
+  readonly #settings: ConnectionSettings
   #raw: Raw | undefined
   #closed = false
   #staleSecrets = false
@@ -116,8 +40,7 @@ export abstract class BaseConnection<Raw = unknown> {
    */
   constructor(name: string, options: Record<string, unknown> = {}) {
     this.name = name
-    this.#kwargs = withoutReserved(options)
-    this.#given = options
+    this.#settings = new ConnectionSettings(name, options)
     this.#events.on('error', () => {})
   }
 
@@ -142,33 +65,13 @@ export abstract class BaseConnection<Raw = unknown> {
 
   /** This connection's `[connections.<name>]` section from the secrets files (values unmasked). */
   get secrets(): Readonly<Record<string, unknown>> {
-    return this.#secretsSection().values
+    return this.#settings.secrets
   }
 
   /** The resolved parameters, each with its source; secrets masked when printed. */
   get config(): ResolvedConfig {
-    if (!this.#config) {
-      const cls = this.connectionClass
-      // A class made with `new` never went through connection()'s check; a broken one is named here.
-      assertConnectionClass(cls)
-      try {
-        const section = this.#secretsSection()
-        const context = nativeContext()
-        const names = { connectionName: this.name, typeName: cls.typeName }
-        const given: ConfigLayer[] = [
-          { kind: 'kwargs', values: this.#kwargs },
-          { kind: 'secrets', values: withoutReserved(section.values), origins: section.origins },
-        ]
-        const native = nativeLayers(cls, context, resolveGiven(cls.options, given, names))
-        const resolved = resolveConfig(cls.options, [...given, ...native], names)
-        this.#context = context
-        this.#config = this.refineConfig(resolved, context)
-      } catch (err) {
-        // The declared secret flags are not known yet: redact what any source could hold.
-        throw redactError(err, this.#unresolvedSecrets())
-      }
-    }
-    return this.#config
+    // Resolved once per reset or secrets change: the closure is made only then.
+    return this.#settings.current ?? this.#settings.resolve(this.connectionClass, (c, ctx) => this.refineConfig(c, ctx))
   }
 
   /** The driver object, created on first access (and again after a reset). */
@@ -263,18 +166,10 @@ export abstract class BaseConnection<Raw = unknown> {
    * @internal called by `connection()` and before queries
    */
   checkSecrets(): boolean {
-    const before = this.#section?.digest
-    // Read first, replace after: a file caught half-saved must not lose the baseline.
-    const fresh = secretsSection(this.name)
-    this.#section = fresh
-    const after = fresh.digest
-    if (before !== undefined && before !== after) {
-      this.#config = undefined
-      if (this.#raw !== undefined) this.#staleSecrets = true
-      this.onSecretsChanged()
-      return true
-    }
-    return false
+    if (!this.#settings.reread()) return false
+    if (this.#raw !== undefined) this.#staleSecrets = true
+    this.onSecretsChanged()
+    return true
   }
 
   /** Removes every secret of this connection from `text`. */
@@ -291,42 +186,13 @@ export abstract class BaseConnection<Raw = unknown> {
   }
 
   #allSecrets(): string[] {
-    const secrets = this.#unresolvedSecrets()
-    try {
-      secrets.push(...this.config.secretValues())
-    } catch {}
-    return secrets
-  }
-
-  /**
-   * Secrets found in every source before resolving them: secret-named keys and URL passwords in
-   * code, the secrets section and the data source's own configuration, and DATABASE_URL's password
-   * whether or not the adapter reads it.
-   */
-  #unresolvedSecrets(): string[] {
-    const out = secretsIn(this.#given)
-    const sources: Array<() => ReadonlyArray<Readonly<Record<string, unknown>>>> = [
-      () => [this.#secretsSection().values],
-      () => nativeLayers(this.connectionClass, nativeContext(), undefined).map((l) => l.values),
-    ]
-    for (const values of sources) {
-      try {
-        for (const v of values()) out.push(...secretsIn(v))
-      } catch {}
-    }
-    if (process.env.DATABASE_URL) out.push(...urlPasswords(process.env.DATABASE_URL))
-    return out
-  }
-
-  #secretsSection(): SecretsSection {
-    this.#section ??= secretsSection(this.name)
-    return this.#section
+    return this.#settings.allSecrets(() => this.config, this.connectionClass)
   }
 
   async #dropRaw(reason: string): Promise<void> {
     const raw = this.#raw
     this.#raw = undefined
-    this.#config = undefined
+    this.#settings.forget()
     this.#generation++
     this.onReset()
     if (raw !== undefined) {
@@ -352,7 +218,7 @@ export abstract class BaseConnection<Raw = unknown> {
   /** The environment, home and working directory the current config was resolved with. */
   protected get nativeContext(): NativeContext {
     void this.config
-    return this.#context!
+    return this.#settings.context!
   }
 
   /** Called when this connection's secrets section changed; subclasses drop what they built from it. */

@@ -1,3 +1,6 @@
+import type { BaseConnection } from './connection.js'
+import type { ResolvedConfig } from './resolved-config.js'
+
 /**
  * The adapter contract: every type an adapter author implements, reads or may override, in the order
  * an author meets them.
@@ -73,4 +76,54 @@ export interface ResolvedOption {
   /** The source as data: kind, rank and label. */
   readonly origin: ValueSource
   readonly secret: boolean
+}
+
+// --- 2. The connection class's static side and the native configuration --------------------------
+
+/** What an adapter may read from the data source's own configuration. */
+export interface NativeContext {
+  readonly env: NodeJS.ProcessEnv
+  readonly home: string
+  readonly cwd: string
+}
+
+/**
+ * The data source's own configuration, as layers highest first. An adapter returns one layer, or
+ * several when its sources outrank one another (`DATABASE_URL` over `PGHOST`): core ranks each.
+ */
+export type NativeLayers = ConfigLayer | readonly ConfigLayer[]
+
+/** The static side of a connection class: its declared options and native configuration. */
+export interface ConnectionClass<C extends BaseConnection = BaseConnection> {
+  new (name: string, options?: Record<string, unknown>): C
+  /** The short type name (`sqlite`), used in messages and cache keys. */
+  readonly typeName: string
+  /** Every option the type accepts, declared once. */
+  readonly options: readonly OptionSpec[]
+  /**
+   * Values from the data source's own configuration (env variables, files), below code and
+   * secrets: one layer, or several highest first. `given` holds what code and secrets say (no
+   * defaults), for a configuration that depends on them; it is undefined when only the secrets
+   * to mask are wanted.
+   */
+  nativeConfig(context: NativeContext, given?: ResolvedConfig): NativeLayers
+}
+
+/** Events a connection emits, for logs and metrics. */
+export interface ConnectionEvents {
+  /** A read failed with a transient error and will be retried after a reset. */
+  retry: [{ attempt: number; error: unknown }]
+  /** The driver object was dropped (stale connection, rotated secrets, explicit reset). */
+  reset: [{ reason: string }]
+  /**
+   * A query finished: `cached` when it came from the cache; `tier` names the cache looked in
+   * (`memory`, `redis`, `custom`), undefined when the call skipped the cache.
+   */
+  query: [{ sql: string; cached: boolean; durationMs: number; rows: number; tier?: 'memory' | 'redis' | 'custom' }]
+  /** The cache store failed; the query went to the database instead. */
+  cacheError: [{ error: unknown }]
+  /** The cache's circuit breaker changed state (`open`: the store is skipped after failures). */
+  cacheBreaker: [{ state: 'closed' | 'open' | 'half-open' }]
+  /** An invalidation from an app server (this one included) arrived over the Redis bus, `latencyMs` after it was sent. */
+  cacheInvalidated: [{ latencyMs: number }]
 }

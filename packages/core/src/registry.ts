@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs'
 import path from 'node:path'
-import type { ConnectionClass } from './connection.js'
+import type { ConnectionClass } from './contract.js'
 import { AdapterNotInstalledError, InvalidAdapterError, installCommand, UnknownConnectionTypeError } from './errors.js'
 import { exportsOf, importFromProject } from './load.js'
 import { didYouMean } from './options.js'

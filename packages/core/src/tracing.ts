@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import type { Counter, Span, Tracer } from '@opentelemetry/api'
-import type { ConnectionEvents } from './connection.js'
+import type { ConnectionEvents } from './contract.js'
 import type { ResolvedConfig } from './resolved-config.js'
 
 type OTel = typeof import('@opentelemetry/api')

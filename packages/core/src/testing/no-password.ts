@@ -4,7 +4,7 @@
  */
 import { inspect } from 'node:util'
 import { describe, expect, it } from 'vitest'
-import type { ConnectionClass } from '../connection.js'
+import type { ConnectionClass } from '../contract.js'
 import type { SqlConnection } from '../sql-connection.js'
 import type { ConformanceOptions } from './options.js'
 
