@@ -1,6 +1,6 @@
-import { closest, distance } from 'fastest-levenshtein'
 import type { ConfigLayer, OptionSpec, ResolvedOption, ValueSource } from './contract.js'
 import { ConfigError, MissingOptionsError } from './errors.js'
+import { lazyModule } from './lazy.js'
 import { isSecret, maskDeep, maskUrlPasswords, SECRET_NAME } from './redact.js'
 import { ResolvedConfig } from './resolved-config.js'
 
@@ -14,9 +14,13 @@ export type {
   ValueSource,
 } from './contract.js'
 
+/** Loaded with the first typo to suggest a name for: a process without one never pays for it. */
+const levenshtein = lazyModule<typeof import('fastest-levenshtein')>('fastest-levenshtein')
+
 /** Suggests the closest known name when `name` is a likely typo. */
 export function didYouMean(name: string, candidates: readonly string[]): string {
   if (candidates.length === 0) return ''
+  const { closest, distance } = levenshtein.get()
   const best = closest(name, candidates as string[])
   return distance(name.toLowerCase(), best.toLowerCase()) <= Math.max(2, Math.floor(name.length / 3))
     ? ` Did you mean "${best}"?`

@@ -1,11 +1,5 @@
-import {
-  handleWhen,
-  type IBackoff,
-  type IBackoffFactory,
-  type IRetryBackoffContext,
-  type RetryPolicy,
-  retry,
-} from 'cockatiel'
+import type { IBackoff, IBackoffFactory, IRetryBackoffContext, RetryPolicy } from 'cockatiel'
+import { cockatiel } from './lazy.js'
 
 /** Bounds for retrying a read after a transient error (cockatiel's names). */
 export interface RetryOptions {
@@ -89,6 +83,7 @@ export function retryPolicy(
   isRefused: (err: unknown) => boolean = isConnectionRefused,
 ): RetryPolicy {
   const o = options === false ? { maxAttempts: 0 } : (options ?? {})
+  const { retry, handleWhen } = cockatiel.get()
   return retry(handleWhen(isTransient), {
     maxAttempts: o.maxAttempts ?? RETRY_DEFAULTS.maxAttempts,
     backoff: new ReadBackoff(

@@ -1,13 +1,6 @@
-import {
-  BrokenCircuitError,
-  CircuitState,
-  ConsecutiveBreaker,
-  circuitBreaker,
-  handleAll,
-  type IPolicy,
-  noop,
-} from 'cockatiel'
+import type { IPolicy } from 'cockatiel'
 import { OptionalDependencyError } from '../errors.js'
+import { cockatiel } from '../lazy.js'
 import { withTimeout } from './keyv-stores.js'
 import type { CacheEvents, CacheOptions, CacheStats } from './options.js'
 
@@ -17,24 +10,35 @@ import type { CacheEvents, CacheOptions, CacheStats } from './options.js'
  * thrown: the query goes to the database instead).
  */
 export class StoreGuard {
-  readonly #policy: IPolicy
+  #policy: IPolicy | undefined
   readonly #timeoutMs: number
 
   /** @param options the cache settings @param stats counters to update @param events told of failures and breaker changes */
   constructor(
-    options: CacheOptions,
+    readonly options: CacheOptions,
     readonly stats: CacheStats,
     readonly events: CacheEvents,
   ) {
     this.#timeoutMs = options.timeout ?? 250
+  }
+
+  /**
+   * The breaker, built with the first command to a store that can fail: a memory-only cache never
+   * builds one, so it never loads cockatiel.
+   */
+  get #guard(): IPolicy {
+    if (this.#policy) return this.#policy
+    const { CircuitState, ConsecutiveBreaker, circuitBreaker, handleAll, noop } = cockatiel.get()
+    const options = this.options
     if (options.breaker === false) {
       this.#policy = noop
-      return
+      return noop
     }
     const breaker = circuitBreaker(handleAll, {
       halfOpenAfter: options.breaker?.halfOpenAfter ?? 10_000,
       breaker: new ConsecutiveBreaker(options.breaker?.threshold ?? 5),
     })
+    const stats = this.stats
     breaker.onStateChange((state) => {
       stats.breaker =
         state === CircuitState.Open || state === CircuitState.Isolated
@@ -42,9 +46,10 @@ export class StoreGuard {
           : state === CircuitState.HalfOpen
             ? 'half-open'
             : 'closed'
-      events.onBreaker(stats.breaker)
+      this.events.onBreaker(stats.breaker)
     })
     this.#policy = breaker
+    return breaker
   }
 
   /**
@@ -54,7 +59,7 @@ export class StoreGuard {
   async run<T>(op: () => Promise<T>, inMemory = false): Promise<T | undefined> {
     try {
       if (inMemory) return await op()
-      return (await this.#policy.execute(() => withTimeout(op(), this.#timeoutMs))) as T
+      return (await this.#guard.execute(() => withTimeout(op(), this.#timeoutMs))) as T
     } catch (err) {
       // A missing @keyv/redis is a setup mistake to fix, not an outage to ride out.
       if (err instanceof OptionalDependencyError) throw err
@@ -66,7 +71,8 @@ export class StoreGuard {
   /** Counts and reports a store failure. */
   failed(err: unknown): void {
     // An open breaker skipping the store is the breaker working, not a new failure to report.
-    if (err instanceof BrokenCircuitError) return
+    const loaded = cockatiel.loaded()
+    if (loaded && err instanceof loaded.BrokenCircuitError) return
     this.stats.errors++
     this.events.onError(err)
   }

@@ -1,4 +1,5 @@
-import { type Deserialize, Keyv, type KeyvStoreAdapter, type Serialize } from 'keyv'
+import type { Deserialize, Keyv, KeyvStoreAdapter, Serialize } from 'keyv'
+import { lazyModule } from '../lazy.js'
 import { decodeTable, encodeTable } from '../table/codec.js'
 import type { RowTable } from '../table/table.js'
 
@@ -11,6 +12,9 @@ export interface Entry {
   readonly tags: readonly string[]
 }
 
+/** keyv, loaded with the first shared store: the memory-only cache never needs it. */
+const keyvModule = lazyModule<typeof import('keyv')>('keyv')
+
 /**
  * keyv on `store`, with sqlconn's own keys (keyv adds no prefix) and store failures thrown (so they
  * reach the breaker as rejections, not misses). `encoded`: values are this module's bytes as base64
@@ -18,6 +22,7 @@ export interface Entry {
  * for the Redis store, which keeps the ttl itself).
  */
 export function keyvOn(store: unknown, encoded: boolean): Keyv {
+  const { Keyv } = keyvModule.get()
   const keyv = new Keyv({
     store: store as KeyvStoreAdapter,
     serialize: encoded ? serializeEnvelope : undefined,

@@ -1,4 +1,5 @@
-import { LRUCache } from 'lru-cache'
+import type { LRUCache } from 'lru-cache'
+import { lazyModule } from '../lazy.js'
 import { estimateBytes } from '../table/codec.js'
 import type { Entry } from './keyv-stores.js'
 
@@ -13,6 +14,9 @@ export interface MemoryEntry extends Entry {
   readonly bytes: number
 }
 
+/** lru-cache, loaded with the first memory store: a process that caches nothing never needs it. */
+const lruCache = lazyModule<typeof import('lru-cache')>('lru-cache')
+
 /**
  * The in-memory store: an LRU bounded by entry count and by the bytes of the tables it holds (their
  * column storage as the codec measures it), so a few huge results cannot take the process down.
@@ -23,6 +27,7 @@ export class MemoryStore {
 
   /** @param max entries kept @param maxSize bytes kept; the least recently used go first */
   constructor(max: number, maxSize: number) {
+    const { LRUCache } = lruCache.get()
     this.#lru = new LRUCache<string, MemoryEntry>({ max, maxSize, sizeCalculation: (e) => Math.max(1, e.bytes) })
   }
 

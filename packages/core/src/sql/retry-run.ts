@@ -111,23 +111,38 @@ export class RetryingReader {
 
   /** Runs `compiled` through the adapter's `execute()`, retrying transient errors; errors come out wrapped. */
   async run(compiled: CompiledSql, signal: AbortSignal | undefined): Promise<RowTable> {
-    const policy = this.#retry
     const started = Date.now()
+    const attempt = async (attemptSignal: AbortSignal | undefined): Promise<RowTable> => {
+      const generation = this.#host.generation()
+      try {
+        return await this.#host.execute(compiled, { signal: attemptSignal })
+      } catch (err) {
+        if (!this.isTransient(err)) throw err
+        // Not awaited: the retry must not wait for the old pool to drain.
+        if (this.#host.needsReset(err)) void this.#host.resetIfCurrent(generation, 'transient error')
+        // Retries are bounded in time (checked here, on failure: no timer per query). No backoff
+        // starts once the budget is spent, so a read fails at most one delay and one attempt late.
+        if (Date.now() - started >= this.#maxDuration) throw new RetryBudgetSpent(err)
+        throw err
+      }
+    }
     try {
-      return await policy.execute(async ({ signal }) => {
-        const generation = this.#host.generation()
-        try {
-          return await this.#host.execute(compiled, { signal })
-        } catch (err) {
-          if (!this.isTransient(err)) throw err
-          // Not awaited: the retry must not wait for the old pool to drain.
-          if (this.#host.needsReset(err)) void this.#host.resetIfCurrent(generation, 'transient error')
-          // Retries are bounded in time (checked here, on failure: no timer per query). No backoff
-          // starts once the budget is spent, so a read fails at most one delay and one attempt late.
-          if (Date.now() - started >= this.#maxDuration) throw new RetryBudgetSpent(err)
-          throw err
-        }
-      }, signal)
+      try {
+        // Most reads succeed at once: the first attempt runs outside the retry policy, so the policy
+        // (and cockatiel, which a one-shot process would otherwise load for nothing) comes with the
+        // first read that fails transiently.
+        return await attempt(signal)
+      } catch (first) {
+        if (!this.isTransient(first)) throw first
+        // The policy starts from that failure, replayed as its first attempt: its backoff, attempt
+        // numbers, `retry` events and maxAttempts are those of a read that ran inside it from the start.
+        let replayed = false
+        return await this.#retry.execute(({ signal: policySignal }) => {
+          if (replayed) return attempt(policySignal)
+          replayed = true
+          return Promise.reject(first)
+        }, signal)
+      }
     } catch (err) {
       if (err instanceof RetryBudgetSpent) {
         throw this.wrap(

@@ -1,0 +1,85 @@
+import { spawnSync } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { PEOPLE_SQL, secretsToml, seed } from './fixtures.js'
+import { BIN, makeProject, type Project } from './helpers.js'
+
+let project: Project
+
+// Core's dependencies that only some code paths need: each must load with the first use of its
+// path, never with `import '@sqlconn/core'` (a one-shot process pays for every module it loads).
+const HOOK = `import { registerHooks } from 'node:module'
+const DEPS = ['cockatiel', 'keyv', 'lru-cache', 'fastest-levenshtein']
+globalThis.loadedDeps = new Set()
+registerHooks({
+  load(url, context, next) {
+    for (const d of DEPS) if (url.includes('/node_modules/' + d + '/')) globalThis.loadedDeps.add(d)
+    return next(url, context)
+  },
+})
+if (process.env.PRINT_DEPS) process.on('exit', () => process.stderr.write('deps=' + JSON.stringify([...globalThis.loadedDeps])))
+`
+
+// Reads without the cache, then with the memory cache, then makes a typo in an option, then caches
+// through a custom keyv store: what is loaded is recorded after each step.
+const SCRIPT = `const seen = () => [...globalThis.loadedDeps].sort()
+const { connection, closeAll } = await import('@sqlconn/core')
+const conn = await connection('lite')
+await conn.query('select 1 as one', { cache: false })
+for await (const _ of conn.stream('select 1 as one')) {}
+const plain = seen()
+await conn.query('select 2 as two')
+const cached = seen()
+let typo = ''
+try { await connection('lite', { filenam: 'x.db' }) } catch (e) { typo = e.message }
+const afterTypo = seen()
+const map = new Map()
+const store = { get: async (k) => map.get(k), set: async (k, v) => { map.set(k, v); return true }, delete: async (k) => map.delete(k), clear: async () => map.clear() }
+const custom = await connection('lite', { cache: { store } })
+const three = (await custom.query('select 3 as three')).get(0).three
+console.log(JSON.stringify({ plain, cached, typo, afterTypo, custom: seen(), three: Number(three), stored: map.size }))
+await closeAll()
+`
+
+beforeAll(async () => {
+  project = makeProject('')
+  writeFileSync(path.join(project.dir, '.sqlconn', 'secrets.toml'), secretsToml(project.dir))
+  writeFileSync(path.join(project.dir, 'hook.mjs'), HOOK)
+  writeFileSync(path.join(project.dir, 'lazy.mjs'), SCRIPT)
+  await seed(project)
+})
+
+afterAll(() => project?.remove())
+
+describe("core's optional code paths load their dependencies on first use", () => {
+  it('a read without the cache loads none of them; each loads with the path that needs it', () => {
+    const r = spawnSync(process.execPath, ['--import', './hook.mjs', 'lazy.mjs'], {
+      cwd: project.dir,
+      encoding: 'utf8',
+    })
+    expect(r.stderr).toBe('')
+    const out = JSON.parse(r.stdout)
+    // query({ cache: false }) and stream(): no retry policy (no read failed), no cache, no typo.
+    expect(out.plain).toEqual([])
+    // The memory cache is an LRU; keyv and the breaker are only for shared stores.
+    expect(out.cached).toEqual(['lru-cache'])
+    expect(out.typo).toContain('Did you mean "filename"?')
+    expect(out.afterTypo).toEqual(['fastest-levenshtein', 'lru-cache'])
+    // A custom store goes through keyv, behind the circuit breaker (cockatiel), and works.
+    expect(out.custom).toEqual(['cockatiel', 'fastest-levenshtein', 'keyv', 'lru-cache'])
+    expect(out.three).toBe(3)
+    expect(out.stored).toBeGreaterThan(0)
+  })
+
+  it('`sqlconn query <sqlite> -f csv` loads none of them', () => {
+    const r = spawnSync(process.execPath, ['--import', './hook.mjs', BIN, 'query', 'lite', PEOPLE_SQL, '-f', 'csv'], {
+      cwd: project.dir,
+      encoding: 'utf8',
+      env: { ...process.env, HOME: path.join(project.dir, 'home'), PRINT_DEPS: '1' },
+    })
+    expect(r.status).toBe(0)
+    expect(r.stdout.split('\n')[0]).toBe('id,name,qty,score')
+    expect(r.stderr).toBe('deps=[]')
+  })
+})
