@@ -16,11 +16,12 @@ const shared = defineConfig({
 export default shared
 
 /**
- * The shared settings for a package whose test/restart.test.ts restarts the shared server: that
- * file runs alone, after every other file of the package (`name` names the other group). Both
- * groups need an explicit order: vitest runs a single-worker group 0 last.
+ * The shared settings for a package whose test/restart*.test.ts files stop or restart the shared
+ * server: those files run after every other file of the package (`name` names the other group),
+ * one at a time. Both groups need an explicit order: vitest runs a single-worker group 0 last.
  */
 export function withRestartLast(name: string): ViteUserConfig {
+  const restarting = 'test/restart*.test.ts'
   return mergeConfig(
     shared,
     defineConfig({
@@ -30,11 +31,15 @@ export function withRestartLast(name: string): ViteUserConfig {
             extends: true,
             test: {
               name,
-              exclude: [...configDefaults.exclude, 'test/restart.test.ts'],
+              exclude: [...configDefaults.exclude, restarting],
               sequence: { groupOrder: 1 },
             },
           },
-          { extends: true, test: { name: 'restart', include: ['test/restart.test.ts'], sequence: { groupOrder: 2 } } },
+          {
+            extends: true,
+            // One file at a time: a file stopping the server must not overlap one restarting it.
+            test: { name: 'restart', include: [restarting], fileParallelism: false, sequence: { groupOrder: 2 } },
+          },
         ],
       },
     }),

@@ -1,4 +1,4 @@
 import { withRestartLast } from '../../vitest.shared'
 
-// restart.test.ts restarts the shared server: it runs alone, after the package's other files.
+// restart*.test.ts stop or restart the shared server: they run one at a time, after the package's other files.
 export default withRestartLast('postgres')

@@ -1,3 +1,4 @@
+import { existsSync, readdirSync } from 'node:fs'
 import type { Socket } from 'node:net'
 import { closeAll } from '@sqlconn/core'
 import { type Sandbox, type ServerGate, useSandbox as useCoreSandbox } from '@sqlconn/core/testing'
@@ -126,5 +127,28 @@ export async function advisoryGate(): Promise<ServerGate> {
       await release()
       await holder.end()
     },
+  }
+}
+
+/**
+ * `pg_ctlcluster <version> main <action>` for the local cluster, or undefined when there is none
+ * (the tests stopping or restarting the server then take a command from the environment).
+ */
+export function clusterCommand(action: 'restart' | 'start' | 'stop'): string | undefined {
+  if (!existsSync('/etc/postgresql')) return undefined
+  const version = readdirSync('/etc/postgresql')[0]
+  if (!version) return undefined
+  return `pg_ctlcluster --skip-systemctl-redirect ${version} main ${action}${action === 'stop' ? ' -m fast' : ''}`
+}
+
+/** Succeeds once a fresh client outside any pool gets an answer (the server accepts connections). */
+export async function probe(): Promise<void> {
+  const client = new pg.Client({ connectionString: TEST_URL, connectionTimeoutMillis: 1000 })
+  client.on('error', () => {})
+  try {
+    await client.connect()
+    await client.query('select 1')
+  } finally {
+    await client.end().catch(() => {})
   }
 }

@@ -1,19 +1,10 @@
-import { existsSync, readdirSync } from 'node:fs'
 import { describeRestart } from '@sqlconn/core/testing'
-import pg from 'pg'
 import { PostgresConnection } from '../src/index.js'
-import { admin, TEST_URL, useSchema } from './helpers.js'
+import { admin, clusterCommand, probe, TEST_URL, useSchema } from './helpers.js'
 
 // This file restarts the shared server: vitest.config.ts runs it after the package's other files.
 
 const schema = useSchema()
-
-/** `pg_ctlcluster <version> main <action>` for the local cluster, or undefined when there is none. */
-function clusterCommand(action: 'restart' | 'start'): string | undefined {
-  if (!existsSync('/etc/postgresql')) return undefined
-  const version = readdirSync('/etc/postgresql')[0]
-  return version ? `pg_ctlcluster --skip-systemctl-redirect ${version} main ${action}` : undefined
-}
 
 describeRestart({
   server: 'PostgreSQL',
@@ -33,16 +24,7 @@ describeRestart({
     await admin(`create table ${schema.name}.items as select g as id, g * 3 as v from generate_series(1, 1000) g`)
   },
   // A fresh client outside any pool: answers only when the server accepts new connections.
-  probe: async () => {
-    const client = new pg.Client({ connectionString: TEST_URL, connectionTimeoutMillis: 1000 })
-    client.on('error', () => {})
-    try {
-      await client.connect()
-      await client.query('select 1')
-    } finally {
-      await client.end().catch(() => {})
-    }
-  },
+  probe,
   unknownUser: { user: 'sqlconn_no_such_role' },
   unknownHost: { url: 'postgres://postgres@no-such-host.invalid:5432/test' },
   codes: { noSuchTable: '42P01', unknownUser: '28000' },

@@ -2,6 +2,7 @@ import { type CacheOptions, type CacheStats, QueryCache, validateCacheOptions } 
 import { type CacheStatus, cacheStatus } from '../cache/status.js'
 import { WriteInvalidationPlugin } from '../cache/write-invalidation.js'
 import { toMilliseconds } from '../duration.js'
+import { SqlconnError } from '../errors.js'
 import type { CompiledSql } from '../params.js'
 import { secretsCacheDefaults } from '../secrets.js'
 import type { RowTable } from '../table/table.js'
@@ -23,7 +24,7 @@ export interface CacheHost {
   redact(text: string): string
   /** The connection's `redactError()`. */
   redactError<E>(error: E): E
-  /** The store failed (an error already redacted); the query went to the database. */
+  /** The store failed (the query went to the database), or a refresh failed and grace answered; redacted. */
   onError(error: Error): void
   /** The store's circuit breaker changed state. */
   onBreaker(state: 'closed' | 'open' | 'half-open'): void
@@ -201,6 +202,10 @@ export class ConnectionCache {
    * carry the full URL in its properties). The store's own error object is left untouched.
    */
   #redactError(error: unknown): Error {
+    // A refresh that failed (served from grace) is the query's own error, the one a caller would
+    // get: kept whole, its class, code and driverCode say what failed. A store's errors are not
+    // sqlconn's and may quote the Redis URL: only their name and masked message are passed on.
+    if (error instanceof SqlconnError) return this.#host.redactError(error)
     const safe = new Error(this.#host.redact(error instanceof Error ? error.message : String(error)))
     safe.name = error instanceof Error ? error.name : 'Error'
     return safe
