@@ -6,12 +6,21 @@ import { ConnectionClosedError, ConnectionError, SqlconnError } from './errors.j
 import { redact, redactError } from './redact.js'
 import type { ResolvedConfig } from './resolved-config.js'
 
+/** How often the query path re-reads the secrets files, at most. */
+const SECRETS_CHECK_INTERVAL_MS = 1000
+
 export type { ConnectionClass, ConnectionEvents, NativeContext, NativeLayers } from './contract.js'
 
 /**
  * The contract every connection implements, after Streamlit's `BaseConnection`: settings resolved
  * from kwargs, secrets and the data source's own configuration; a driver object created lazily by
  * `connect()`; `reset()` and `close()`.
+ *
+ * An adapter declares `static typeName`, `static options` and, when the data source has its own
+ * configuration, `static nativeConfig()` (`ConnectionClass`); it must implement `connect()` and may
+ * override `refineConfig()`, `disconnect()`, `onReset()` and `onSecretsChanged()` (`ConnectionHooks`).
+ * contract.ts documents each, in the order an adapter author meets them; a SQL adapter extends
+ * `SqlConnection`, whose own hooks are listed there too.
  */
 export abstract class BaseConnection<Raw = unknown> {
   /** The short type name; adapters override it. */
@@ -32,6 +41,7 @@ export abstract class BaseConnection<Raw = unknown> {
   #closed = false
   #staleSecrets = false
   #generation = 0
+  #lastSecretsCheck = 0
   readonly #events = new EventEmitter()
 
   /**
@@ -44,13 +54,10 @@ export abstract class BaseConnection<Raw = unknown> {
     this.#events.on('error', () => {})
   }
 
-  /**
-   * Creates the driver object (a database handle, a pool) from the resolved config. The one
-   * method an adapter must implement; it runs lazily, on first use and after each reset.
-   */
+  /** Creates the driver object from the resolved config, lazily (`ConnectionHooks.connect`, contract.ts). */
   protected abstract connect(config: ResolvedConfig): Raw
 
-  /** Releases a driver object made by `connect()`. The default calls its `end()` or `close()`. */
+  /** Releases a driver object made by `connect()`: its `end()`, `close()` or `destroy()` (`ConnectionHooks`). */
   protected async disconnect(raw: Raw): Promise<void> {
     const r = raw as { end?: () => unknown; close?: () => unknown; destroy?: () => unknown }
     if (typeof r.end === 'function') await r.end()
@@ -172,6 +179,22 @@ export abstract class BaseConnection<Raw = unknown> {
     return true
   }
 
+  /**
+   * `checkSecrets()` at most once a second: what the query path calls before each read. A secrets
+   * file caught half-saved keeps the last good settings; connection() reports it.
+   * @internal
+   */
+  protected maybeCheckSecrets(): void {
+    const now = Date.now()
+    if (now - this.#lastSecretsCheck < SECRETS_CHECK_INTERVAL_MS) return
+    this.#lastSecretsCheck = now
+    try {
+      this.checkSecrets()
+    } catch {
+      // A secrets file caught half-saved: keep the last good settings; connection() reports it.
+    }
+  }
+
   /** Removes every secret of this connection from `text`. */
   protected redact(text: string): string {
     return redact(text, this.#allSecrets())
@@ -205,12 +228,7 @@ export abstract class BaseConnection<Raw = unknown> {
     }
   }
 
-  /**
-   * Adjusts the resolved config once every source is known, keeping each value's source: split a
-   * URL into the options it stands for (`withUrlParts`), look up a password file for the final host
-   * and user (`config.withFound`). `context` is the one the config was resolved with. Ranks are
-   * decided by core: an adapter compares them, never the labels.
-   */
+  /** Adjusts the resolved config once every source is known (`ConnectionHooks.refineConfig`, contract.ts). */
   protected refineConfig(config: ResolvedConfig, _context: NativeContext): ResolvedConfig {
     return config
   }
@@ -221,10 +239,10 @@ export abstract class BaseConnection<Raw = unknown> {
     return this.#settings.context!
   }
 
-  /** Called when this connection's secrets section changed; subclasses drop what they built from it. */
+  /** Called when this connection's secrets section changed (`ConnectionHooks.onSecretsChanged`). */
   protected onSecretsChanged(): void {}
 
-  /** Adapters drop objects built on the driver object (a Kysely instance, statement caches). */
+  /** Drops what was built on the driver object, at every reset (`ConnectionHooks.onReset`, contract.ts). */
   protected onReset(): void {}
 
   /** A readable summary; secrets masked. */

@@ -1,12 +1,37 @@
+/**
+ * The adapter contract: every type and hook an adapter implements, reads or may override, in the
+ * order an adapter author meets them. docs/writing-an-adapter.md follows the same order with a
+ * whole working adapter; the classes (`BaseConnection` in connection.ts, `SqlConnection` in
+ * sql-connection.ts) carry the code, this file says what an adapter owes them.
+ *
+ * 1. Declaring options: `OptionSpec` (shared roles such as host or password: `declareOptions()`,
+ *    option-roles.ts).
+ * 2. Where values come from: `ConfigLayer`, `NativeContext`, `NativeLayers`, `ValueSource`; the
+ *    resolved config (`ResolvedConfig`, resolved-config.ts) and its helpers (`withUrlParts()`,
+ *    `partOf()`, `isGiven()` in precedence.ts; for embedded databases named by a file,
+ *    `fileFromUrl()` and `withFileOption()` in file-url.ts).
+ * 3. The connection class: its static side (`ConnectionClass`) and `ConnectionHooks`, with the
+ *    protected helpers BaseConnection gives an adapter.
+ * 4. Running SQL: `CompiledSql`, `Placeholder` and `QueryHooks` (the dialect, `execute`, `executeStream`).
+ * 5. Results: what `TableBuilder` (table/builder.ts) takes per column: `FieldInit`, `LogicalType`,
+ *    `TimeUnit`, `Decode`.
+ * 6. Transient errors: `TransientErrorHooks`, and for drivers with a pool of network connections
+ *    the pool helpers (`DrainablePool`, `DrainOptions`; `endWhenIdle()`, `isNetworkErrorCode()` in
+ *    pool.ts) and the messages for a connection that could not be opened (`describeConnectFailure()`
+ *    in connect-failure.ts).
+ * 7. Cache identity: `CacheIdentityHooks`.
+ * 8. Events: `ConnectionEvents`.
+ * 9. Proving it: `describeConformance()` from `@sqlconn/core/testing` (its options: testing/options.ts).
+ *
+ * `SqlAdapterHooks` gathers every hook of a SQL adapter. An adapter never ranks sources, builds the
+ * native context or redacts by itself: core does, and hands it the results.
+ */
+import type { Dialect } from 'kysely'
 import type { BaseConnection } from './connection.js'
 import type { ResolvedConfig } from './resolved-config.js'
+import type { RowTable } from './table/table.js'
 
-/**
- * The adapter contract: every type an adapter author implements, reads or may override, in the order
- * an author meets them.
- */
-
-// --- 1. Declaring options -------------------------------------------------------------------------
+// --- 1. Declaring options ------------------------------------------------------------------------
 
 /** The JS type an option takes. `'any'` accepts whatever the driver accepts (objects, functions). */
 export type OptionType = 'string' | 'number' | 'boolean' | 'object' | 'any'
@@ -36,6 +61,8 @@ export interface OptionSpec {
   /** Where the data source's own configuration may supply it (`PGHOST`, `~/.pgpass`). */
   readonly native?: readonly string[]
 }
+
+// --- 2. Where values come from -------------------------------------------------------------------
 
 /** What kind of source a resolved value came from. */
 export type SourceKind = 'kwargs' | 'secrets' | 'native' | 'default'
@@ -67,19 +94,6 @@ export interface ConfigLayer {
   readonly origins?: Readonly<Record<string, string>>
 }
 
-/** One resolved option, with where it came from. */
-export interface ResolvedOption {
-  readonly name: string
-  readonly value: unknown
-  /** The source's label (`origin.label`), as `config` prints it. */
-  readonly source: string
-  /** The source as data: kind, rank and label. */
-  readonly origin: ValueSource
-  readonly secret: boolean
-}
-
-// --- 2. The connection class's static side and the native configuration --------------------------
-
 /** What an adapter may read from the data source's own configuration. */
 export interface NativeContext {
   readonly env: NodeJS.ProcessEnv
@@ -92,6 +106,19 @@ export interface NativeContext {
  * several when its sources outrank one another (`DATABASE_URL` over `PGHOST`): core ranks each.
  */
 export type NativeLayers = ConfigLayer | readonly ConfigLayer[]
+
+/** One resolved option, with where it came from. */
+export interface ResolvedOption {
+  readonly name: string
+  readonly value: unknown
+  /** The source's label (`origin.label`), as `config` prints it. */
+  readonly source: string
+  /** The source as data: kind, rank and label. */
+  readonly origin: ValueSource
+  readonly secret: boolean
+}
+
+// --- 3. The connection class ---------------------------------------------------------------------
 
 /** The static side of a connection class: its declared options and native configuration. */
 export interface ConnectionClass<C extends BaseConnection = BaseConnection> {
@@ -108,6 +135,239 @@ export interface ConnectionClass<C extends BaseConnection = BaseConnection> {
    */
   nativeConfig(context: NativeContext, given?: ResolvedConfig): NativeLayers
 }
+
+/**
+ * The hooks of `BaseConnection`, in the order they run: `refineConfig()` once the config is resolved,
+ * `connect()` on first use, `onReset()` and `disconnect()` on every reset and at `close()`. Only
+ * `connect()` must be written; the others have defaults. They are `protected` on the class (an
+ * adapter writes `protected override connect(...)`).
+ *
+ * What BaseConnection gives an adapter to call (protected unless said): `config` and `raw` (public),
+ * `nativeContext` (the context the config was resolved with), `connectionClass` (the static side),
+ * `closed` (public; tells a `disconnect()` at `close()` from one at a reset), `generation` with
+ * `resetIfCurrent(generation, reason)` (reset once for concurrent failures of one driver object),
+ * `emit(event, ...)` (one of `ConnectionEvents`), `redact(text)` and `redactError(error)` (remove
+ * this connection's secrets from a message or from one of sqlconn's errors built from option values).
+ */
+export interface ConnectionHooks<Raw = unknown> {
+  /**
+   * Adjusts the resolved config once every source is known, keeping each value's source: split a
+   * URL into the options it stands for (`withUrlParts`), look up a password file for the final host
+   * and user (`config.withFound`). `context` is the one the config was resolved with. Ranks are
+   * decided by core: an adapter compares them, never the labels. Default: the config as it is.
+   */
+  refineConfig?(config: ResolvedConfig, context: NativeContext): ResolvedConfig
+  /**
+   * Creates the driver object (a database handle, a pool) from the resolved config. The one
+   * method an adapter must implement; it runs lazily, on first use and after each reset. It is
+   * synchronous: a driver that opens asynchronously gets a small object that opens it on first use.
+   */
+  connect(config: ResolvedConfig): Raw
+  /**
+   * Releases a driver object made by `connect()`, on every reset and at `close()`. The default calls
+   * its `end()`, `close()` or `destroy()`.
+   */
+  disconnect?(raw: Raw): Promise<void>
+  /**
+   * Drops what was built on the driver object (a Kysely instance, statement caches). Called on every
+   * reset; an override calls `super.onReset()`.
+   */
+  onReset?(): void
+  /**
+   * Called when this connection's secrets section changed; drops what was built from it. An override
+   * calls `super.onSecretsChanged()`.
+   */
+  onSecretsChanged?(): void
+}
+
+// --- 4. Running SQL ------------------------------------------------------------------------------
+
+/** A statement ready for the driver: SQL text with the dialect's placeholders and its values. */
+export interface CompiledSql {
+  readonly sql: string
+  readonly parameters: readonly unknown[]
+}
+
+/** How a dialect writes the n-th (0-based) positional placeholder: `?` or `$1`. */
+export type Placeholder = (index: number) => string
+
+/**
+ * The hooks of `SqlConnection` that run statements. `createDialect()`, `execute()` and
+ * `executeStream()` must be written; `placeholder` and `backslashEscapes` have defaults. An adapter
+ * may call `compile(query, params)` (the SQL and its values for the dialect), `db` and `identity`
+ * (the cache key's first part).
+ */
+export interface QueryHooks {
+  /**
+   * A Kysely dialect on the driver object, so `db` shares its pool or handle. Called once: the
+   * dialect must reach the driver object through `this.raw` when it needs it (a small facade), so
+   * a `db` the user keeps still works after a reset replaces the pool. Load Kysely's classes with
+   * `loadKysely()`, so a `query('text')` never imports Kysely.
+   */
+  createDialect(): Dialect
+  /** Runs one statement and reads its rows into a RowTable (with core's `TableBuilder`). */
+  execute(query: CompiledSql, options: { signal?: AbortSignal }): Promise<RowTable> | RowTable
+  /**
+   * Runs one statement and yields its rows in RowTable chunks of `chunkSize`, without loading them
+   * all. Breaking out of the loop must release the driver's cursor (`for...of` over the driver's
+   * iterator does, or `try`/`finally`).
+   */
+  executeStream(query: CompiledSql, chunkSize: number, signal?: AbortSignal): AsyncIterable<RowTable>
+  /** How the dialect writes the n-th positional placeholder; `?` unless overridden (`$1` for PostgreSQL). */
+  placeholder?: Placeholder
+  /** Whether backslash escapes inside quoted strings (MySQL) when scanning for `:name`; default false. */
+  backslashEscapes?: boolean
+}
+
+// --- 5. Results: what TableBuilder takes per column ----------------------------------------------
+
+/**
+ * Logical column types, named after Apache Arrow's. They say what a column *is*; the values a
+ * user reads are still the driver's own (pg's int8 is a string, SQLite's DATETIME is text).
+ */
+export type LogicalType =
+  | 'null'
+  | 'bool'
+  | 'int8'
+  | 'int16'
+  | 'int32'
+  | 'int64'
+  | 'uint8'
+  | 'uint16'
+  | 'uint32'
+  | 'uint64'
+  | 'float32'
+  | 'float64'
+  | 'decimal'
+  | 'utf8'
+  | 'binary'
+  | 'date'
+  | 'time'
+  | 'timestamp'
+  | 'timestamptz'
+  | 'interval'
+  | 'json'
+  | 'uuid'
+  | 'list'
+  | 'struct'
+  | 'map'
+  | 'unknown'
+
+/** The unit a timestamp is stored in by the database (DuckDB's TIMESTAMP_S, _MS, TIMESTAMP, _NS). */
+export type TimeUnit = 's' | 'ms' | 'us' | 'ns'
+
+/** See `FieldInit.decode`. */
+export type Decode = 'json' | 'epoch-ms' | 'int64-text'
+
+/** What an adapter knows about a column before reading it. */
+export interface FieldInit {
+  name: string
+  /** Logical type; when omitted it is inferred from the values. */
+  type?: LogicalType
+  nullable?: boolean
+  /** The database's own type name. */
+  dbType?: string
+  /** For `decimal` columns: declared precision and scale (`numeric(12,2)` is 12 and 2); exported to Arrow as Decimal128. */
+  precision?: number
+  /** See `precision`. */
+  scale?: number
+  /** For `timestamp`/`timestamptz` columns: the unit the database keeps them in (Arrow's Timestamp unit). */
+  unit?: TimeUnit
+  /** For `list` (one element field), `struct` (its fields) and `map` (key and value fields) columns. */
+  children?: FieldInit[]
+  /**
+   * How the appended values relate to what a user reads, so costly values are built on read:
+   * - `'json'`: JSON text, kept as text and parsed when read (the driver's parsed value, lazily);
+   * - `'epoch-ms'`: numbers of milliseconds since the epoch, read back as Dates;
+   * - `'int64-text'`: integers as decimal text (pg's int8), held in a BigInt64Array and read back
+   *   as the same text.
+   */
+  decode?: Decode
+}
+
+// --- 6. Transient errors and pools ---------------------------------------------------------------
+
+/**
+ * Which errors core retries. A read that fails with a transient error is retried with backoff, with
+ * a reset of the driver object in between unless `needsReset()` says a retry alone cures it. SQL
+ * errors are never transient.
+ */
+export interface TransientErrorHooks {
+  /** True for errors a reset and retry can cure (connection lost, server restarting, busy). Default: none. */
+  isTransientError?(error: unknown): boolean
+  /**
+   * True when the server refused a new connection (nothing listens: it is restarting). Such an
+   * attempt costs a round trip and no server work, so it is retried after 250 ms at most, and a
+   * read goes through as soon as the server is back. Default: `ECONNREFUSED`; adapters add the
+   * server's own refusals (PostgreSQL's `57P03`, starting up).
+   */
+  isConnectionRefused?(error: unknown): boolean
+  /**
+   * True when a transient error should drop the driver object before the retry (a lost connection).
+   * Errors a retry alone cures (SQLite's busy lock, held by another process) keep it. Default: true.
+   */
+  needsReset?(error: unknown): boolean
+}
+
+/**
+ * A pool being let go, as `endWhenIdle()` sees it: the adapter answers these from its driver's pool
+ * (which usually has no public counts, so the adapter reads them where its driver keeps them).
+ */
+export interface DrainablePool {
+  /** True when nobody waits for a connection and every connection is back in the pool. */
+  idle(): boolean
+  /** True when the pool has ended already (the user ended it through `raw`): nothing to wait for. */
+  ended?(): boolean
+  /**
+   * Fails the callers still queued for a connection once the grace period is over, with an error
+   * the adapter counts as transient (so the read is retried on the new pool instead of hanging).
+   */
+  failWaiting?(): void
+  /** Ends the pool; resolves (or rejects, which counts the same) when it has ended. */
+  end(): Promise<void>
+}
+
+/** How `endWhenIdle()` waits. */
+export interface DrainOptions {
+  /** How often the pool is checked for idleness, ms (default 50). */
+  poll?: number
+  /** How long the pool may keep connections checked out before it is ended anyway, ms (default 30,000). */
+  grace?: number
+  /**
+   * How long `end()` may take once called, ms (default: no bound): a driver whose sockets are dead
+   * may never call back.
+   */
+  endTimeout?: number
+}
+
+// --- 7. Cache identity ---------------------------------------------------------------------------
+
+/** What identifies the data a connection reads, for the keys of its cached results. */
+export interface CacheIdentityHooks {
+  /**
+   * What identifies the data this connection reads, for cache keys. By default: every resolved
+   * option (functions and class instances by identity; secrets through a slow hash). Adapters
+   * override it to share more (the built-in ones key by file, or host, database and user). Whatever
+   * it returns, a target `isPrivateTarget()` accepts is keyed to this instance and driver object too.
+   */
+  cacheIdentity?(): Record<string, unknown>
+  /**
+   * True when the data lives only in this connection's driver object (an in-memory database): its
+   * cached results are then keyed to this instance and driver object, never served to another
+   * connection or process. By default an option naming an in-memory database (`:memory:`,
+   * `file::memory:`, `mode=memory`) or an empty required path makes it so. Adapters override it
+   * when they know better.
+   */
+  isPrivateTarget?(): boolean
+}
+
+/** Every hook of a SQL adapter: what `SqlConnection` calls on it, and what it may override. */
+export type SqlAdapterHooks<Raw = unknown> = ConnectionHooks<Raw> &
+  QueryHooks &
+  TransientErrorHooks &
+  CacheIdentityHooks
+
+// --- 8. Events -----------------------------------------------------------------------------------
 
 /** Events a connection emits, for logs and metrics. */
 export interface ConnectionEvents {

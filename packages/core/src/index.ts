@@ -7,14 +7,33 @@ export {
   describeConnectFailure,
   socketConnectFailure,
 } from './connect-failure.js'
-export {
-  BaseConnection,
-  type ConnectionClass,
-  type ConnectionEvents,
-  type NativeContext,
-  type NativeLayers,
-} from './connection.js'
-export type { ConfigLayer, OptionSpec, OptionType, ResolvedOption, SourceKind, ValueSource } from './contract.js'
+export { BaseConnection } from './connection.js'
+// What an adapter implements and may override, in the order an author meets it (contract.ts).
+export type {
+  CacheIdentityHooks,
+  CompiledSql,
+  ConfigLayer,
+  ConnectionClass,
+  ConnectionEvents,
+  ConnectionHooks,
+  Decode,
+  DrainablePool,
+  DrainOptions,
+  FieldInit,
+  LogicalType,
+  NativeContext,
+  NativeLayers,
+  OptionSpec,
+  OptionType,
+  Placeholder,
+  QueryHooks,
+  ResolvedOption,
+  SourceKind,
+  SqlAdapterHooks,
+  TimeUnit,
+  TransientErrorHooks,
+  ValueSource,
+} from './contract.js'
 export { missingOptionRows, optionsTable } from './docs.js'
 export type { Duration } from './duration.js'
 export {
@@ -38,14 +57,7 @@ export { type FileUrlForm, fileFromUrl, withFileOption } from './file-url.js'
 export { type AdapterPackage, adapterPackage, type ConnectionSection, connectionSections } from './inspect.js'
 export { type KyselyModule, loadKysely } from './kysely.js'
 export { declareOptions, type OptionRole, type RoleOption } from './option-roles.js'
-export type { CompiledSql, Placeholder } from './params.js'
-export {
-  type DrainablePool,
-  type DrainOptions,
-  endWhenIdle,
-  isNetworkErrorCode,
-  NETWORK_ERROR_CODES,
-} from './pool.js'
+export { endWhenIdle, isNetworkErrorCode, NETWORK_ERROR_CODES } from './pool.js'
 export { isGiven, partOf, withUrlParts } from './precedence.js'
 export { maskUrlPasswords } from './redact.js'
 export { ResolvedConfig } from './resolved-config.js'
@@ -61,6 +73,6 @@ export {
 } from './sql-connection.js'
 export type { ArrowOptions } from './table/arrow.js'
 export { useArrow } from './table/arrow-module.js'
-export { type Decode, type FieldInit, TableBuilder, tableFromRows } from './table/builder.js'
+export { TableBuilder, tableFromRows } from './table/builder.js'
 export { Column, type Row, RowTable } from './table/table.js'
-export type { Field, LogicalType, Schema } from './table/types.js'
+export type { Field, Schema } from './table/types.js'

@@ -1,13 +1,7 @@
+import type { CompiledSql, Placeholder } from './contract.js'
 import { ParameterError } from './errors.js'
 
-/** A statement ready for the driver: SQL text with the dialect's placeholders and its values. */
-export interface CompiledSql {
-  readonly sql: string
-  readonly parameters: readonly unknown[]
-}
-
-/** How a dialect writes the n-th (0-based) positional placeholder: `?` or `$1`. */
-export type Placeholder = (index: number) => string
+export type { CompiledSql, Placeholder } from './contract.js'
 
 const NAME_START = /[A-Za-z_]/
 const NAME_PART = /[A-Za-z0-9_]/

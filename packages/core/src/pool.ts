@@ -4,6 +4,10 @@
  * go without cutting off the work it was given.
  */
 
+import type { DrainablePool, DrainOptions } from './contract.js'
+
+export type { DrainablePool, DrainOptions } from './contract.js'
+
 /**
  * Node's socket error codes that mean the connection, not the query, failed: reset, refused (the
  * server is restarting), aborted, broken pipe, timed out, host or network unreachable or down, and
@@ -25,37 +29,6 @@ export const NETWORK_ERROR_CODES: ReadonlySet<string> = new Set([
 /** True when `code` is one of Node's socket error codes for a lost or refused connection. */
 export function isNetworkErrorCode(code: unknown): boolean {
   return typeof code === 'string' && NETWORK_ERROR_CODES.has(code)
-}
-
-/**
- * A pool being let go, as `endWhenIdle()` sees it: the adapter answers these from its driver's pool
- * (which usually has no public counts, so the adapter reads them where its driver keeps them).
- */
-export interface DrainablePool {
-  /** True when nobody waits for a connection and every connection is back in the pool. */
-  idle(): boolean
-  /** True when the pool has ended already (the user ended it through `raw`): nothing to wait for. */
-  ended?(): boolean
-  /**
-   * Fails the callers still queued for a connection once the grace period is over, with an error
-   * the adapter counts as transient (so the read is retried on the new pool instead of hanging).
-   */
-  failWaiting?(): void
-  /** Ends the pool; resolves (or rejects, which counts the same) when it has ended. */
-  end(): Promise<void>
-}
-
-/** How `endWhenIdle()` waits. */
-export interface DrainOptions {
-  /** How often the pool is checked for idleness, ms (default 50). */
-  poll?: number
-  /** How long the pool may keep connections checked out before it is ended anyway, ms (default 30,000). */
-  grace?: number
-  /**
-   * How long `end()` may take once called, ms (default: no bound): a driver whose sockets are dead
-   * may never call back.
-   */
-  endTimeout?: number
 }
 
 /** How often a pool being let go is checked for idleness. */

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto'
 import type { Dialect, Kysely } from 'kysely'
 import type { CacheStats } from './cache/query-cache.js'
 import type { CacheStatus } from './cache/status.js'
@@ -26,28 +25,27 @@ import { traceQuery, traceStream } from './tracing.js'
 
 export type * from './sql/options.js'
 
-const SECRETS_CHECK_INTERVAL_MS = 1000
-
 /**
  * A SQL connection, after Streamlit's `SQLConnection`: `query()` returns a cached RowTable,
  * `stream()` reads in chunks, and `db` is a Kysely instance on the same driver object for
  * building queries, writes and transactions.
  *
- * An adapter implements `connect()`, `createDialect()`, `execute()`, `executeStream()` and,
- * for retries, `isTransientError()`.
+ * An adapter must implement `connect()`, `createDialect()`, `execute()` and `executeStream()`, and
+ * may override `refineConfig()`, `disconnect()`, `onReset()`, `onSecretsChanged()`, `placeholder`,
+ * `backslashEscapes`, `isTransientError()`, `isConnectionRefused()`, `needsReset()`,
+ * `cacheIdentity()` and `isPrivateTarget()`. Each is documented in contract.ts (`SqlAdapterHooks`),
+ * in the order an adapter author meets them.
  */
 // biome-ignore lint/suspicious/noExplicitAny: Kysely's own default for an untyped database
 export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnection<Raw> {
   #db: Kysely<DB> | undefined
   readonly #cache: ConnectionCache
   readonly #reader: RetryingReader
-  #lastSecretsCheck = 0
   readonly #secretDigest = new SlowDigest()
-  readonly #instanceId = randomUUID()
 
-  /** How the dialect writes the n-th positional placeholder; `?` unless overridden. */
+  /** How the dialect writes the n-th positional placeholder; `?` unless overridden (`QueryHooks`, contract.ts). */
   protected placeholder: Placeholder = () => '?'
-  /** Whether backslash escapes inside quoted strings (MySQL) when scanning for `:name`. */
+  /** Whether backslash escapes inside quoted strings (MySQL) when scanning for `:name` (`QueryHooks`). */
   protected backslashEscapes = false
 
   /** @param name the connection's name @param options the driver's options plus `cache` and `retry` */
@@ -59,7 +57,9 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
         name,
         typeName: () => this.connectionClass.typeName,
         secrets: () => this.secrets,
-        identityValues: () => this.#identityValues(),
+        cacheIdentity: () => this.cacheIdentity(),
+        isPrivateTarget: () => this.isPrivateTarget(),
+        generation: () => this.generation,
         redact: (text) => this.redact(text),
         redactError: (error) => this.redactError(error),
         onError: (error) => this.emit('cacheError', { error }),
@@ -85,37 +85,26 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
     )
   }
 
-  /**
-   * A Kysely dialect on the driver object, so `db` shares its pool or handle. Called once: the
-   * dialect must reach the driver object through `this.raw` when it needs it (a small facade), so
-   * a `db` the user keeps still works after a reset replaces the pool.
-   */
+  /** A Kysely dialect on the driver object, called once (`QueryHooks.createDialect`, contract.ts). */
   protected abstract createDialect(): Dialect
 
-  /** Runs one statement and reads its rows into a RowTable (with core's TableBuilder). */
+  /** Runs one statement into a RowTable (`QueryHooks.execute`, contract.ts). */
   protected abstract execute(query: CompiledSql, options: { signal?: AbortSignal }): Promise<RowTable> | RowTable
 
-  /** Runs one statement and yields its rows in RowTable chunks of `chunkSize`, without loading them all. */
+  /** Runs one statement, yielding RowTable chunks of `chunkSize` (`QueryHooks.executeStream`, contract.ts). */
   protected abstract executeStream(query: CompiledSql, chunkSize: number, signal?: AbortSignal): AsyncIterable<RowTable>
 
-  /** True for errors a reset and retry can cure (connection lost, server restarting, busy). */
+  /** True for errors a reset and retry can cure; none by default (`TransientErrorHooks`, contract.ts). */
   protected isTransientError(_error: unknown): boolean {
     return false
   }
 
-  /**
-   * True when the server refused a new connection (nothing listens: it is restarting). Such an
-   * attempt costs a round trip and no server work, so it is retried after 250 ms at most, and a
-   * read goes through as soon as the server is back. Adapters add the server's own refusals.
-   */
+  /** True when the server refused a new connection: retried soon (`TransientErrorHooks`, contract.ts). */
   protected isConnectionRefused(error: unknown): boolean {
     return isConnectionRefused(error)
   }
 
-  /**
-   * True when a transient error should drop the driver object before the retry (a lost connection).
-   * Errors a retry alone cures (SQLite's busy lock, held by another process) keep it.
-   */
+  /** True when a transient error drops the driver object before the retry (`TransientErrorHooks`). */
   protected needsReset(_error: unknown): boolean {
     return true
   }
@@ -155,7 +144,7 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
   }
 
   async #query<R extends object>(query: string | Compilable, options: QueryOptions): Promise<RowTable<R>> {
-    this.#maybeCheckSecrets()
+    this.maybeCheckSecrets()
     const compiled = this.compile(query, options.params)
     const started = performance.now()
     // The cache decides whether to read through it (sql/cache.ts); a miss runs the retried read.
@@ -191,7 +180,7 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
     query: string | Compilable,
     options: StreamOptions,
   ): AsyncGenerator<RowTable<R>, void, undefined> {
-    this.#maybeCheckSecrets()
+    this.maybeCheckSecrets()
     const compiled = this.compile(query, options.params)
     const chunkSize = options.chunkSize ?? 10_000
     if (!Number.isInteger(chunkSize) || chunkSize < 1) {
@@ -244,29 +233,12 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
     await this.query('select 1', { cache: false })
   }
 
-  /**
-   * What identifies the data this connection reads, for cache keys. By default: every resolved
-   * option (functions and class instances by identity; secrets through a slow hash). Adapters
-   * override it to share more (the built-in ones key by file, or host, database and user). Whatever
-   * it returns, a target `isPrivateTarget()` accepts is keyed to this instance and driver object too.
-   */
+  /** What identifies the data read, for cache keys: every resolved option by default (`CacheIdentityHooks`). */
   protected cacheIdentity(): Record<string, unknown> {
     return optionsIdentity(this.config, (text) => this.#secretDigest.of(text))
   }
 
-  /** `cacheIdentity()`, plus this instance and its driver object when no one else can read the data. */
-  #identityValues(): Record<string, unknown> {
-    const out = this.cacheIdentity()
-    return this.isPrivateTarget() ? { ...out, 'sqlconn:instance': `${this.#instanceId}:${this.generation}` } : out
-  }
-
-  /**
-   * True when the data lives only in this connection's driver object (an in-memory database): its
-   * cached results are then keyed to this instance and driver object, never served to another
-   * connection or process. By default an option naming an in-memory database (`:memory:`,
-   * `file::memory:`, `mode=memory`) or an empty required path makes it so. Adapters override it
-   * when they know better.
-   */
+  /** True when the data lives only in this driver object, an in-memory database (`CacheIdentityHooks`). */
   protected isPrivateTarget(): boolean {
     return namesPrivateTarget(this.config, this.connectionClass.options)
   }
@@ -318,17 +290,6 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
   ): Promise<void> {
     const compile = query === undefined ? undefined : () => this.compile(query, options.params)
     await this.#cache.clear(compile, options.indexCol, options.scope)
-  }
-
-  #maybeCheckSecrets(): void {
-    const now = Date.now()
-    if (now - this.#lastSecretsCheck < SECRETS_CHECK_INTERVAL_MS) return
-    this.#lastSecretsCheck = now
-    try {
-      this.checkSecrets()
-    } catch {
-      // A secrets file caught half-saved: keep the last good settings; connection() reports it.
-    }
   }
 
   /** Closes the driver object and releases a shared cache store (a Redis client) this connection used. */

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { type CacheOptions, type CacheStats, QueryCache, validateCacheOptions } from '../cache/query-cache.js'
 import { type CacheStatus, cacheStatus } from '../cache/status.js'
 import { WriteInvalidationPlugin } from '../cache/write-invalidation.js'
@@ -19,7 +20,11 @@ export interface CacheHost {
   /** The connection's `[connections.<name>]` section. */
   secrets(): Readonly<Record<string, unknown>>
   /** The values that identify the data read: the connection's `cacheIdentity()`. */
-  identityValues(): Record<string, unknown>
+  cacheIdentity(): Record<string, unknown>
+  /** The connection's `isPrivateTarget()`: its results are then keyed to this instance and driver object. */
+  isPrivateTarget(): boolean
+  /** The connection's reset count: a private target's driver object after a reset is a new target. */
+  generation(): number
   /** The connection's `redact()`. */
   redact(text: string): string
   /** The connection's `redactError()`. */
@@ -48,6 +53,8 @@ export class ConnectionCache {
   readonly #option: CacheOptions | false | undefined
   #cache: QueryCache | false | undefined
   #identity: string | undefined
+  /** Keys a private target's results to this connection instance. */
+  readonly #instanceId = randomUUID()
 
   /** @param option the `cache` option given in code */
   constructor(host: CacheHost, option: CacheOptions | false | undefined) {
@@ -92,7 +99,7 @@ export class ConnectionCache {
     if (!this.#identity) {
       let values: Record<string, unknown>
       try {
-        values = this.#host.identityValues()
+        values = this.#identityValues()
       } catch (err) {
         // Adapters read their options here (a URL to parse): what they throw may quote one.
         throw this.#host.redactError(err)
@@ -100,6 +107,14 @@ export class ConnectionCache {
       this.#identity = identityKey(this.#host.typeName(), values)
     }
     return this.#identity
+  }
+
+  /** `cacheIdentity()`, plus this instance and its driver object when no one else can read the data. */
+  #identityValues(): Record<string, unknown> {
+    const out = this.#host.cacheIdentity()
+    return this.#host.isPrivateTarget()
+      ? { ...out, 'sqlconn:instance': `${this.#instanceId}:${this.#host.generation()}` }
+      : out
   }
 
   /** Computes the identity again on next use (after a reset: an in-memory target is a new one). */

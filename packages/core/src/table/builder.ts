@@ -1,37 +1,13 @@
+import type { FieldInit } from '../contract.js'
 import { ColumnBuilder } from './column-builder.js'
-import type { Decode } from './column-values.js'
 import type { ColumnData } from './storage.js'
 import { RowTable } from './table.js'
-import type { Field, LogicalType, TimeUnit } from './types.js'
+import type { Field, LogicalType } from './types.js'
+
+export type { FieldInit } from '../contract.js'
 
 export { ColumnBuilder } from './column-builder.js'
 export type { Decode } from './column-values.js'
-
-/** What an adapter knows about a column before reading it. */
-export interface FieldInit {
-  name: string
-  /** Logical type; when omitted it is inferred from the values. */
-  type?: LogicalType
-  nullable?: boolean
-  /** The database's own type name. */
-  dbType?: string
-  /** For `decimal` columns: declared precision and scale (`numeric(12,2)` is 12 and 2); exported to Arrow as Decimal128. */
-  precision?: number
-  /** See `precision`. */
-  scale?: number
-  /** For `timestamp`/`timestamptz` columns: the unit the database keeps them in (Arrow's Timestamp unit). */
-  unit?: TimeUnit
-  /** For `list` (one element field), `struct` (its fields) and `map` (key and value fields) columns. */
-  children?: FieldInit[]
-  /**
-   * How the appended values relate to what a user reads, so costly values are built on read:
-   * - `'json'`: JSON text, kept as text and parsed when read (the driver's parsed value, lazily);
-   * - `'epoch-ms'`: numbers of milliseconds since the epoch, read back as Dates;
-   * - `'int64-text'`: integers as decimal text (pg's int8), held in a BigInt64Array and read back
-   *   as the same text.
-   */
-  decode?: Decode
-}
 
 /** Rows per block when TableBuilder fills a whole result column by column (see appendRows). */
 const FILL_BLOCK = 256

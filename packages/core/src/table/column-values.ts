@@ -1,11 +1,12 @@
 /** Values and buffers ColumnBuilder shares with nothing else: limits, integer text, typed-array growth. */
+
+import type { Decode } from '../contract.js'
 import type { Storage } from './storage.js'
+
+export type { Decode } from '../contract.js'
 
 /** The storage kinds a ColumnBuilder fills; packed text (`str`) only comes from the cache codec. */
 export type Kind = Exclude<Storage['kind'], 'str'>
-
-/** See `FieldInit.decode`. */
-export type Decode = 'json' | 'epoch-ms' | 'int64-text'
 
 export const INT64_MIN = -(2n ** 63n)
 export const INT64_MAX = 2n ** 63n - 1n

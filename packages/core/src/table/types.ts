@@ -1,37 +1,6 @@
-/**
- * Logical column types, named after Apache Arrow's. They say what a column *is*; the values a
- * user reads are still the driver's own (pg's int8 is a string, SQLite's DATETIME is text).
- */
-export type LogicalType =
-  | 'null'
-  | 'bool'
-  | 'int8'
-  | 'int16'
-  | 'int32'
-  | 'int64'
-  | 'uint8'
-  | 'uint16'
-  | 'uint32'
-  | 'uint64'
-  | 'float32'
-  | 'float64'
-  | 'decimal'
-  | 'utf8'
-  | 'binary'
-  | 'date'
-  | 'time'
-  | 'timestamp'
-  | 'timestamptz'
-  | 'interval'
-  | 'json'
-  | 'uuid'
-  | 'list'
-  | 'struct'
-  | 'map'
-  | 'unknown'
+import type { LogicalType, TimeUnit } from '../contract.js'
 
-/** The unit a timestamp is stored in by the database (DuckDB's TIMESTAMP_S, _MS, TIMESTAMP, _NS). */
-export type TimeUnit = 's' | 'ms' | 'us' | 'ns'
+export type { LogicalType, TimeUnit } from '../contract.js'
 
 /** One column's description: `dbType` is the database's own type name (`INTEGER`, `int8`, `DECIMAL(10,2)`). */
 export interface Field {
