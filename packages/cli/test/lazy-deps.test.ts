@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PEOPLE_SQL, secretsToml, seed } from './fixtures.js'
@@ -10,7 +10,7 @@ let project: Project
 // Core's dependencies that only some code paths need: each must load with the first use of its
 // path, never with `import '@sqlconn/core'` (a one-shot process pays for every module it loads).
 const HOOK = `import { registerHooks } from 'node:module'
-const DEPS = ['cockatiel', 'keyv', 'lru-cache', 'fastest-levenshtein']
+const DEPS = ['cockatiel', 'keyv', 'lru-cache', 'fastest-levenshtein', 'smol-toml']
 globalThis.loadedDeps = new Set()
 registerHooks({
   load(url, context, next) {
@@ -25,6 +25,7 @@ if (process.env.PRINT_DEPS) process.on('exit', () => process.stderr.write('deps=
 // through a custom keyv store: what is loaded is recorded after each step.
 const SCRIPT = `const seen = () => [...globalThis.loadedDeps].sort()
 const { connection, closeAll } = await import('@sqlconn/core')
+const atImport = seen()
 const conn = await connection('lite')
 await conn.query('select 1 as one', { cache: false })
 for await (const _ of conn.stream('select 1 as one')) {}
@@ -38,7 +39,7 @@ const map = new Map()
 const store = { get: async (k) => map.get(k), set: async (k, v) => { map.set(k, v); return true }, delete: async (k) => map.delete(k), clear: async () => map.clear() }
 const custom = await connection('lite', { cache: { store } })
 const three = (await custom.query('select 3 as three')).get(0).three
-console.log(JSON.stringify({ plain, cached, typo, afterTypo, custom: seen(), three: Number(three), stored: map.size }))
+console.log(JSON.stringify({ atImport, plain, cached, typo, afterTypo, custom: seen(), three: Number(three), stored: map.size }))
 await closeAll()
 `
 
@@ -52,7 +53,7 @@ beforeAll(async () => {
 
 afterAll(() => project?.remove())
 
-describe("core's optional code paths load their dependencies on first use", () => {
+describe('what a one-shot process loads at start-up', () => {
   it('a read without the cache loads none of them; each loads with the path that needs it', () => {
     const r = spawnSync(process.execPath, ['--import', './hook.mjs', 'lazy.mjs'], {
       cwd: project.dir,
@@ -60,14 +61,16 @@ describe("core's optional code paths load their dependencies on first use", () =
     })
     expect(r.stderr).toBe('')
     const out = JSON.parse(r.stdout)
+    // The TOML parser comes with the first secrets file read (by connection()).
+    expect(out.atImport).toEqual([])
     // query({ cache: false }) and stream(): no retry policy (no read failed), no cache, no typo.
-    expect(out.plain).toEqual([])
+    expect(out.plain).toEqual(['smol-toml'])
     // The memory cache is an LRU; keyv and the breaker are only for shared stores.
-    expect(out.cached).toEqual(['lru-cache'])
+    expect(out.cached).toEqual(['lru-cache', 'smol-toml'])
     expect(out.typo).toContain('Did you mean "filename"?')
-    expect(out.afterTypo).toEqual(['fastest-levenshtein', 'lru-cache'])
+    expect(out.afterTypo).toEqual(['fastest-levenshtein', 'lru-cache', 'smol-toml'])
     // A custom store goes through keyv, behind the circuit breaker (cockatiel), and works.
-    expect(out.custom).toEqual(['cockatiel', 'fastest-levenshtein', 'keyv', 'lru-cache'])
+    expect(out.custom).toEqual(['cockatiel', 'fastest-levenshtein', 'keyv', 'lru-cache', 'smol-toml'])
     expect(out.three).toBe(3)
     expect(out.stored).toBeGreaterThan(0)
   })
@@ -80,6 +83,22 @@ describe("core's optional code paths load their dependencies on first use", () =
     })
     expect(r.status).toBe(0)
     expect(r.stdout.split('\n')[0]).toBe('id,name,qty,score')
-    expect(r.stderr).toBe('deps=[]')
+    expect(r.stderr).toBe('deps=["smol-toml"]')
+  })
+
+  it("`sqlconn` keeps Node's compile cache, so a second run starts from cached code", () => {
+    const run = (tmp: string, env: Record<string, string> = {}) => {
+      mkdirSync(tmp, { recursive: true })
+      const r = spawnSync(process.execPath, [BIN, 'query', 'lite', PEOPLE_SQL, '-f', 'csv'], {
+        cwd: project.dir,
+        encoding: 'utf8',
+        env: { ...process.env, HOME: path.join(project.dir, 'home'), TMPDIR: tmp, ...env },
+      })
+      expect(r.status).toBe(0)
+      return existsSync(path.join(tmp, 'node-compile-cache'))
+    }
+    expect(run(path.join(project.dir, 'tmp-cached'))).toBe(true)
+    // Node's own switch turns it off.
+    expect(run(path.join(project.dir, 'tmp-off'), { NODE_DISABLE_COMPILE_CACHE: '1' })).toBe(false)
   })
 })

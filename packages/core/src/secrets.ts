@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto'
 import { readFileSync, statSync } from 'node:fs'
 import { homedir } from 'node:os'
 import path from 'node:path'
-import { parse, TomlError } from 'smol-toml'
 import { SecretsFileError } from './errors.js'
+import { lazyModule } from './lazy.js'
 
 type Table = Record<string, unknown>
 
@@ -48,6 +48,12 @@ function stampOf(file: string): string | undefined {
   }
 }
 
+/**
+ * smol-toml, loaded with the first secrets file to parse, through `require()`: its CommonJS build is
+ * one file where its ESM build is nine, and every file a CLI run loads is start-up time.
+ */
+const toml = lazyModule<typeof import('smol-toml')>('smol-toml')
+
 /** Reads and parses one file, reusing the last parse while its stat stamp is unchanged. */
 function readSecretsFile(file: string): Table | undefined {
   const stamp = stampOf(file)
@@ -65,6 +71,7 @@ function readSecretsFile(file: string): Table | undefined {
       cause: err,
     })
   }
+  const { parse, TomlError } = toml.get()
   let data: Table
   try {
     data = parse(text) as Table
