@@ -208,7 +208,7 @@ function startSpan(i: Instruments, conn: Traced, typeName: string, query: QueryA
  * Runs one `query()` inside a CLIENT span on OpenTelemetry's database conventions, when the app
  * has @opentelemetry/api; otherwise just runs it. Parameter values are never recorded.
  */
-export async function traceQuery<T extends { readonly numRows: number }>(
+export function traceQuery<T extends { readonly numRows: number }>(
   conn: Traced,
   typeName: string,
   query: QueryArg,
@@ -216,7 +216,18 @@ export async function traceQuery<T extends { readonly numRows: number }>(
   run: () => Promise<T>,
 ): Promise<T> {
   const o = otel()
-  if (!o) return run()
+  // Without OpenTelemetry the query's own promise, not one more around it.
+  return o ? tracedQuery(o, conn, typeName, query, params, run) : run()
+}
+
+async function tracedQuery<T extends { readonly numRows: number }>(
+  o: OTel,
+  conn: Traced,
+  typeName: string,
+  query: QueryArg,
+  params: unknown,
+  run: () => Promise<T>,
+): Promise<T> {
   const i = getInstruments(o)
   listen(conn, typeName, i)
   const span = startSpan(i, conn, typeName, query, params)
