@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { type PrivateRedis, recordEvents, startPrivateRedis } from '@sqlconn/core/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PostgresConnection } from '../src/index.js'
-import { admin, open, useSchema } from './helpers.js'
+import { admin, open, until, useSchema } from './helpers.js'
 
 // The Redis cache's reliability figure: 20 readers of 40 cached queries while Redis is stopped and
 // started again. The Redis stopped is a redis-server of this file's own, never the shared one.
@@ -92,6 +92,7 @@ describe('a Redis cache stopped under 20 concurrent readers of 40 cached queries
     // Every query cached, in Redis and in this process's memory, before the readers start.
     for (let bucket = 0; bucket < QUERIES; bucket++) await conn.query(SQL, { params: [bucket], ttl: '10m' })
     mark = performance.now()
+    let busWhileDown: string | undefined
     const running = Array.from({ length: READERS }, (_, n) => reader(n))
     try {
       await sleep(500)
@@ -100,6 +101,7 @@ describe('a Redis cache stopped under 20 concurrent readers of 40 cached queries
       await redis.stop()
       enter('during')
       await sleep(6000)
+      busWhileDown = conn.cacheStats?.bus
       await redis.start()
       enter('after')
       await sleep(2000)
@@ -107,8 +109,10 @@ describe('a Redis cache stopped under 20 concurrent readers of 40 cached queries
     } finally {
       reading = false
       await Promise.all(running)
-      await conn.close()
     }
+    // The bus subscribes again on its own once Redis is back (it retries every second).
+    await until(() => conn.cacheStats?.bus === 'up', 'the bus back up')
+    await conn.close()
 
     const rate = (p: Phase) => Math.round(reads[p] / (took[p] / 1000))
     const report = {
@@ -120,6 +124,7 @@ describe('a Redis cache stopped under 20 concurrent readers of 40 cached queries
       databaseReads: database,
       failed,
       wrong,
+      busWhileDown,
       cacheErrors: events.cacheError.length,
       stats: conn.cacheStats,
     }
@@ -133,6 +138,7 @@ describe('a Redis cache stopped under 20 concurrent readers of 40 cached queries
     // The outage was seen: Redis commands failed and were reported, and reads went on regardless.
     expect(events.cacheError.length).toBeGreaterThan(0)
     expect(reads.during).toBeGreaterThan(0)
+    expect(busWhileDown).toBe('down')
     // Every read that reached PostgreSQL is counted as a miss, refills of untrusted entries included.
     expect(conn.cacheStats?.misses).toBe(Object.values(database).reduce((a, b) => a + b, 0))
   }, 60_000)

@@ -90,7 +90,7 @@ export interface CacheStats {
   skipped: number
   /** `closed` (store in use), `open` (store skipped after failures) or `half-open` (being tried again). */
   breaker: 'closed' | 'open' | 'half-open'
-  /** The invalidation bus: `up`, `down` (L1 entries live `bus.fallbackTtl`), or `off` (no shared store). */
+  /** The invalidation bus now: `up`, `down` (L1 entries live `bus.fallbackTtl`), or `off` (no Redis, `bus: false`, closed). */
   bus: 'up' | 'down' | 'off'
 }
 

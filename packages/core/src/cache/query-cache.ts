@@ -67,6 +67,9 @@ export class QueryCache {
     this.#tiers = new Tiers(options, this.#namespace, guard, Math.max(this.#swr, this.#grace), (m) =>
       this.#events.onBus?.(m),
     )
+    // Read when asked: the bus goes down and comes back on its own, between store commands.
+    const tiers = this.#tiers
+    Object.defineProperty(this.stats, 'bus', { get: () => tiers.busState, enumerable: true })
   }
 
   /**

@@ -46,6 +46,7 @@ export class Tiers {
   readonly #fallbackTtl: number
   readonly #keep: number
   #unlisten: (() => void) | undefined
+  #closed = false
 
   /** @param keepMs how long past its ttl an entry is kept (`staleWhileRevalidate`, `grace`) */
   constructor(
@@ -125,9 +126,13 @@ export class Tiers {
   /** A store command on L2 through the guard (timeout, breaker); undefined when it failed. */
   safe = async <T>(op: () => Promise<T>): Promise<T | undefined> => {
     const shared = await this.open()
-    const bus = shared?.bus
-    if (bus) this.guard.stats.bus = bus.up ? 'up' : 'down'
     return this.guard.run(op, !shared || shared.inMemory)
+  }
+
+  /** The invalidation bus as it is now: `off` without one (no Redis, `bus: false`, not opened yet). */
+  get busState(): 'up' | 'down' | 'off' {
+    const bus = this.#closed ? undefined : this.shared?.bus
+    return bus ? (bus.up ? 'up' : 'down') : 'off'
   }
 
   /**
@@ -265,6 +270,7 @@ export class Tiers {
 
   /** Stops listening to the bus and releases the Redis client and bus (shared ones close with their last user). */
   async close(): Promise<void> {
+    this.#closed = true
     const url = this.options.url
     if (!url || !this.#open) return
     const shared = await this.#open.catch(() => undefined)
