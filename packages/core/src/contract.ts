@@ -4,14 +4,15 @@
  * whole working adapter; the classes (`BaseConnection` in connection.ts, `SqlConnection` in
  * sql-connection.ts) carry the code, this file says what an adapter owes them.
  *
- * 1. Declaring options: `OptionSpec` (shared roles such as host or password: `declareOptions()`,
+ * 1. Declaring the type and its options: `ConnectionClass` (the static side: `typeName`, `options`,
+ *    `nativeConfig()`) and `OptionSpec` (shared roles such as host or password: `declareOptions()`,
  *    option-roles.ts).
  * 2. Where values come from: `ConfigLayer`, `NativeContext`, `NativeLayers`, `ValueSource`; the
  *    resolved config (`ResolvedConfig`, resolved-config.ts) and its helpers (`withUrlParts()`,
  *    `partOf()`, `isGiven()` in precedence.ts; for embedded databases named by a file,
  *    `fileFromUrl()` and `withFileOption()` in file-url.ts).
- * 3. The connection class: its static side (`ConnectionClass`) and `ConnectionHooks`, with the
- *    protected helpers BaseConnection gives an adapter.
+ * 3. The connection class's hooks: `ConnectionHooks`, with the protected helpers BaseConnection
+ *    gives an adapter.
  * 4. Running SQL: `CompiledSql`, `Placeholder` and `QueryHooks` (the dialect, `execute`, `executeStream`).
  * 5. Results: what `TableBuilder` (table/builder.ts) takes per column: `FieldInit`, `LogicalType`,
  *    `TimeUnit`, `Decode`.
@@ -31,7 +32,7 @@ import type { BaseConnection } from './connection.js'
 import type { ResolvedConfig } from './resolved-config.js'
 import type { RowTable } from './table/table.js'
 
-// --- 1. Declaring options ------------------------------------------------------------------------
+// --- 1. Declaring the type and its options -------------------------------------------------------
 
 /** The JS type an option takes. `'any'` accepts whatever the driver accepts (objects, functions). */
 export type OptionType = 'string' | 'number' | 'boolean' | 'object' | 'any'
@@ -43,9 +44,11 @@ export type OptionType = 'string' | 'number' | 'boolean' | 'object' | 'any'
 export interface OptionSpec {
   /** The driver's own name for it (`filename`, `connectionString`, `uri`). */
   readonly name: string
+  /** The JS type its value must have; strings from secrets and the environment are coerced to it. */
   readonly type: OptionType
   /** Must be given; `{ unless: [...] }` when one of those options may stand in for it. */
   readonly required?: boolean | { readonly unless: readonly string[] }
+  /** The value when no source gives one (ranked below every source); the driver's own default. */
   readonly default?: unknown
   /** Masked wherever a config is printed, and kept out of errors. */
   readonly secret?: boolean
@@ -60,6 +63,22 @@ export interface OptionSpec {
   readonly group?: string
   /** Where the data source's own configuration may supply it (`PGHOST`, `~/.pgpass`). */
   readonly native?: readonly string[]
+}
+
+/** The static side of a connection class: its declared options and native configuration. */
+export interface ConnectionClass<C extends BaseConnection = BaseConnection> {
+  new (name: string, options?: Record<string, unknown>): C
+  /** The short type name (`sqlite`), used in messages and cache keys. */
+  readonly typeName: string
+  /** Every option the type accepts, declared once. */
+  readonly options: readonly OptionSpec[]
+  /**
+   * Values from the data source's own configuration (env variables, files), below code and
+   * secrets: one layer, or several highest first. `given` holds what code and secrets say (no
+   * defaults), for a configuration that depends on them; it is undefined when only the secrets
+   * to mask are wanted.
+   */
+  nativeConfig(context: NativeContext, given?: ResolvedConfig): NativeLayers
 }
 
 // --- 2. Where values come from -------------------------------------------------------------------
@@ -88,7 +107,9 @@ export interface ValueSource {
 
 /** A set of values from one source; `origins` refines the label per key (a file path, a variable name). */
 export interface ConfigLayer {
+  /** What kind of source it is: an adapter's `nativeConfig()` returns `native` layers. */
   readonly kind: SourceKind
+  /** The values by option name (or alias); `undefined` ones are skipped, unknown names ignored in native layers. */
   readonly values: Readonly<Record<string, unknown>>
   /** Per-key origin (`secrets: /app/.sqlconn/secrets.toml`, `env PGHOST`); falls back to `kind`. */
   readonly origins?: Readonly<Record<string, string>>
@@ -96,8 +117,11 @@ export interface ConfigLayer {
 
 /** What an adapter may read from the data source's own configuration. */
 export interface NativeContext {
+  /** The process's environment (`PGHOST`, `DATABASE_URL`). */
   readonly env: NodeJS.ProcessEnv
+  /** The user's home directory (`~/.pgpass`, `~/.my.cnf`). */
   readonly home: string
+  /** The working directory, against which relative paths resolve. */
   readonly cwd: string
 }
 
@@ -109,32 +133,19 @@ export type NativeLayers = ConfigLayer | readonly ConfigLayer[]
 
 /** One resolved option, with where it came from. */
 export interface ResolvedOption {
+  /** The option's declared name (an alias resolves to it). */
   readonly name: string
+  /** The value, coerced to the declared type; unmasked (this is what the driver receives). */
   readonly value: unknown
   /** The source's label (`origin.label`), as `config` prints it. */
   readonly source: string
   /** The source as data: kind, rank and label. */
   readonly origin: ValueSource
+  /** Masked when printed: declared `secret`, or named like a secret. */
   readonly secret: boolean
 }
 
-// --- 3. The connection class ---------------------------------------------------------------------
-
-/** The static side of a connection class: its declared options and native configuration. */
-export interface ConnectionClass<C extends BaseConnection = BaseConnection> {
-  new (name: string, options?: Record<string, unknown>): C
-  /** The short type name (`sqlite`), used in messages and cache keys. */
-  readonly typeName: string
-  /** Every option the type accepts, declared once. */
-  readonly options: readonly OptionSpec[]
-  /**
-   * Values from the data source's own configuration (env variables, files), below code and
-   * secrets: one layer, or several highest first. `given` holds what code and secrets say (no
-   * defaults), for a configuration that depends on them; it is undefined when only the secrets
-   * to mask are wanted.
-   */
-  nativeConfig(context: NativeContext, given?: ResolvedConfig): NativeLayers
-}
+// --- 3. The connection class's hooks -------------------------------------------------------------
 
 /**
  * The hooks of `BaseConnection`, in the order they run: `refineConfig()` once the config is resolved,
@@ -184,7 +195,9 @@ export interface ConnectionHooks<Raw = unknown> {
 
 /** A statement ready for the driver: SQL text with the dialect's placeholders and its values. */
 export interface CompiledSql {
+  /** The SQL text, with the dialect's positional placeholders. */
   readonly sql: string
+  /** The values, in placeholder order. */
   readonly parameters: readonly unknown[]
 }
 
