@@ -79,6 +79,31 @@ describe('the memory cache bounded by bytes', () => {
   })
 })
 
+describe('stats', () => {
+  it('count the refresh of an expired result as a miss, and a grace answer as a grace hit', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    try {
+      const c = new QueryCache({ maxEntries: 10, grace: '1h' })
+      const errors: unknown[] = []
+      const g = new QueryCache({ maxEntries: 10, grace: '1h' }, { onError: (e) => errors.push(e) })
+      await c.getOrRun('refresh', 1000, async () => floats(1))
+      await g.getOrRun('grace', 1000, async () => floats(1, 7))
+      vi.setSystemTime(Date.now() + 2000)
+      expect((await c.getOrRun('refresh', 1000, async () => floats(1, 1))).hit).toBe(false)
+      expect(c.stats).toMatchObject({ misses: 2, hits: 0, graceHits: 0 })
+      const failure = new Error('database down')
+      const served = await g.getOrRun('grace', 1000, async () => {
+        throw failure
+      })
+      expect(served.table.get(0)).toEqual({ x: 7.5 })
+      expect(g.stats).toMatchObject({ misses: 1, graceHits: 1 })
+      expect(errors).toEqual([failure])
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+})
+
 describe('scopes', () => {
   it('keep one user’s result from another user', async () => {
     const c = new QueryCache({ maxEntries: 10 })
