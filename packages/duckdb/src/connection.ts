@@ -1,5 +1,6 @@
 import {
   blobValue,
+  type DuckDBDataChunk,
   type DuckDBResult,
   type DuckDBType,
   type DuckDBValue,
@@ -162,13 +163,32 @@ export class DuckDBConnection<DB = any> extends SqlConnection<DuckDBPool, DB> {
   }
 }
 
-/** Reads a whole result, chunk by chunk, into one table. */
+/** The synchronous chunk access of a materialized result (what `run()` returns). */
+interface MaterializedChunks {
+  readonly chunkCount: number
+  getChunk(index: number): DuckDBDataChunk
+}
+
+/**
+ * Reads a whole result, chunk by chunk, into one table. A materialized result (`run()`'s) already
+ * holds its chunks: they are taken by index, synchronously, where `fetchChunk()` would make a trip
+ * through libuv's thread pool for each chunk and one more to learn there are no more.
+ */
 async function readTable(result: DuckDBResult): Promise<RowTable> {
   const types = result.columnTypes()
   const fields = readFields(result.columnNames(), types)
   const count = (result as { rowCount?: number }).rowCount
   const builder = new TableBuilder(fields, count ?? VECTOR_SIZE)
   if (types.length === 0) return builder.finish()
+  const materialized = result as unknown as Partial<MaterializedChunks>
+  if (typeof materialized.chunkCount === 'number' && typeof materialized.getChunk === 'function') {
+    const n = materialized.chunkCount
+    for (let c = 0; c < n; c++) {
+      const chunk = materialized.getChunk(c)
+      if (chunk.rowCount > 0) appendChunk(builder, chunk, types)
+    }
+    return builder.finish()
+  }
   while (true) {
     const chunk = await result.fetchChunk()
     if (!chunk || chunk.rowCount === 0) break

@@ -10,6 +10,7 @@ import {
   type DuckDBType,
   DuckDBTypeId,
   type DuckDBValueConverter,
+  type DuckDBVector,
   dateFromDateValue,
   dateFromTimestampMillisecondsValue,
   dateFromTimestampNanosecondsValue,
@@ -155,7 +156,7 @@ export function fieldsFor(names: readonly string[], types: readonly DuckDBType[]
 
 /**
  * Types whose vector items already are the JS values sqlconn gives (numbers, bigints, booleans,
- * strings): read with `getItem`, no converter call.
+ * strings): read with `getItem` when the vector is not laid out as `readDirect` expects.
  */
 const DIRECT = new Set<DuckDBTypeId>([
   DuckDBTypeId.BOOLEAN,
@@ -173,6 +174,23 @@ const DIRECT = new Set<DuckDBTypeId>([
   DuckDBTypeId.UHUGEINT,
   DuckDBTypeId.VARCHAR,
   DuckDBTypeId.ENUM,
+])
+
+/**
+ * Fixed-width types whose vector is a typed array of the very values node-api's `getItem` returns
+ * (numbers, or bigints for BIGINT and UBIGINT): read by index, no call per value.
+ */
+const TYPED_ITEMS = new Set<DuckDBTypeId>([
+  DuckDBTypeId.TINYINT,
+  DuckDBTypeId.SMALLINT,
+  DuckDBTypeId.INTEGER,
+  DuckDBTypeId.BIGINT,
+  DuckDBTypeId.UTINYINT,
+  DuckDBTypeId.USMALLINT,
+  DuckDBTypeId.UINTEGER,
+  DuckDBTypeId.UBIGINT,
+  DuckDBTypeId.FLOAT,
+  DuckDBTypeId.DOUBLE,
 ])
 
 /**
@@ -204,16 +222,35 @@ export function readFields(names: readonly string[], types: readonly DuckDBType[
   })
 }
 
-/** The parts of @duckdb/node-api's date and timestamp vectors read directly (undefined in other versions). */
-interface TemporalVector {
-  readonly items?: BigInt64Array | Int32Array
-  readonly validity?: { itemValid(i: number): boolean }
+/**
+ * The parts of @duckdb/node-api's vectors read directly: `items` (fixed-width types), `dataView`
+ * (BOOLEAN, VARCHAR, BLOB, DECIMAL) and `validity`. Private in node-api's typings, so each is
+ * checked before use, and a vector laid out otherwise (another node-api version) is read through
+ * the public `getItem`.
+ */
+interface VectorParts {
+  readonly items?: unknown
+  readonly dataView?: unknown
+  readonly validity?: { readonly data?: unknown; readonly offset?: unknown }
 }
 
-/** The parts of @duckdb/node-api's DECIMAL vectors read directly (undefined in other versions). */
-interface DecimalVector {
-  readonly dataView?: DataView
-  readonly validity?: { itemValid(i: number): boolean }
+type Column = ReturnType<TableBuilder['column']>
+
+/** DuckDB's null masks are 64-bit words of bits, row i at bit i: as bytes, row i is bit i & 7 of byte i >> 3 on a little-endian machine. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
+
+/**
+ * A vector's null mask as bytes (bit `i & 7` of byte `i >> 3` set: row i has a value), `null` when
+ * every row has one, `undefined` when the vector is not laid out as expected. node-api's own
+ * `itemValid` builds two BigInts per call; this is one byte read.
+ */
+function validityBytes(vector: VectorParts): Uint8Array | null | undefined {
+  const validity = vector.validity
+  if (!LITTLE_ENDIAN || !validity || validity.offset !== 0) return undefined
+  const data = validity.data
+  if (data === null) return null
+  if (!(data instanceof BigUint64Array)) return undefined
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
 }
 
 const POW10 = Array.from({ length: 19 }, (_, k) => 10 ** k)
@@ -235,23 +272,22 @@ function decimalText(n: number, scale: number): string {
 
 /**
  * Appends the DECIMAL(width <= 18) values of a vector as exact text, read from DuckDB's scaled
- * integers without a DuckDBDecimalValue per row. False when the vector is not laid out as expected
- * (another node-api version), so the caller falls back to node-api's conversion.
+ * integers without a DuckDBDecimalValue per row.
  */
 function appendDecimals(
-  column: ReturnType<TableBuilder['column']>,
-  vector: unknown,
+  column: Column,
+  dataView: DataView,
+  valid: Uint8Array | null,
   width: number,
   scale: number,
   from: number,
   to: number,
 ): boolean {
-  const { dataView, validity } = vector as DecimalVector
-  if (!(dataView instanceof DataView) || !validity || width > 18 || scale > 18) return false
+  if (width > 18 || scale > 18) return false
   const bytes = width <= 4 ? 2 : width <= 9 ? 4 : 8
   if (dataView.byteLength < to * bytes) return false
   for (let i = from; i < to; i++) {
-    if (!validity.itemValid(i)) {
+    if (valid !== null && (valid[i >> 3]! & (1 << (i & 7))) === 0) {
       column.append(null)
       continue
     }
@@ -271,6 +307,98 @@ function appendDecimals(
 }
 
 /**
+ * Appends VARCHAR values from DuckDB's 16-byte string entries: a string of up to 12 bytes is
+ * inline (length, then the bytes) and is decoded straight from the vector's memory; a longer one
+ * lives elsewhere and is read through node-api (`getItem`), which fetches it from the engine.
+ */
+function appendStrings(
+  column: Column,
+  vector: DuckDBVector,
+  dataView: DataView,
+  valid: Uint8Array | null,
+  from: number,
+  to: number,
+): boolean {
+  if (dataView.byteLength < to * 16) return false
+  const bytes = Buffer.from(dataView.buffer, dataView.byteOffset, dataView.byteLength)
+  for (let i = from; i < to; i++) {
+    if (valid !== null && (valid[i >> 3]! & (1 << (i & 7))) === 0) column.append(null)
+    else {
+      const at = i * 16
+      const length = dataView.getUint32(at, true)
+      column.append(length <= 12 ? bytes.toString('utf8', at + 4, at + 4 + length) : vector.getItem(i))
+    }
+  }
+  return true
+}
+
+/**
+ * Appends BLOB values as Buffers (what node-api's `getItem` gives, as a DuckDBBlobValue around a
+ * copy): `getItemBytes` reads the bytes without a value object, and the column copies them once.
+ */
+function appendBlobs(
+  column: Column,
+  vector: { getItemBytes?: unknown },
+  valid: Uint8Array | null,
+  from: number,
+  to: number,
+): boolean {
+  if (typeof vector.getItemBytes !== 'function') return false
+  const read = vector as { getItemBytes(i: number): Uint8Array | null }
+  for (let i = from; i < to; i++) {
+    const b = valid !== null && (valid[i >> 3]! & (1 << (i & 7))) === 0 ? null : read.getItemBytes(i)
+    // A view, not a copy: the column copies the bytes into its own buffer as it appends them.
+    column.append(b === null ? null : Buffer.from(b.buffer, b.byteOffset, b.byteLength))
+  }
+  return true
+}
+
+/**
+ * Appends rows `from` to `to` of one vector straight from its memory: typed arrays by index, null
+ * masks as bytes, inline strings decoded in place. False when the type is not one read this way or
+ * the vector is not laid out as expected; the caller then reads it through node-api.
+ */
+function appendDirect(column: Column, vector: DuckDBVector, type: DuckDBType, from: number, to: number): boolean {
+  const parts = vector as unknown as VectorParts
+  const valid = validityBytes(parts)
+  if (valid === undefined || (valid !== null && valid.length < (to + 7) >> 3)) return false
+  const id = type.typeId
+  const isValid = (i: number) => valid === null || (valid[i >> 3]! & (1 << (i & 7))) !== 0
+  if (TYPED_ITEMS.has(id)) {
+    const items = parts.items
+    if (!ArrayBuffer.isView(items) || (items as unknown as ArrayLike<unknown>).length < to) return false
+    const values = items as unknown as ArrayLike<number | bigint>
+    for (let i = from; i < to; i++) column.append(isValid(i) ? values[i] : null)
+    return true
+  }
+  const toMs = TO_MS[id]
+  if (toMs !== undefined) {
+    const items = parts.items
+    if (!(items instanceof BigInt64Array || items instanceof Int32Array) || items.length < to) return false
+    // The integers DuckDB stores, straight to milliseconds: no value object, no Date per row.
+    const { mul, div } = toMs
+    for (let i = from; i < to; i++) column.append(isValid(i) ? Math.trunc((Number(items[i]!) * mul) / div) : null)
+    return true
+  }
+  const dataView = parts.dataView
+  if (!(dataView instanceof DataView)) return false
+  switch (id) {
+    case DuckDBTypeId.BOOLEAN:
+      if (dataView.byteLength < to) return false
+      for (let i = from; i < to; i++) column.append(isValid(i) ? dataView.getUint8(i) !== 0 : null)
+      return true
+    case DuckDBTypeId.VARCHAR:
+      return appendStrings(column, vector, dataView, valid, from, to)
+    case DuckDBTypeId.BLOB:
+      return appendBlobs(column, vector as { getItemBytes?: unknown }, valid, from, to)
+    case DuckDBTypeId.DECIMAL:
+      return type.scale > 0 && appendDecimals(column, dataView, valid, type.width, type.scale, from, to)
+    default:
+      return false
+  }
+}
+
+/**
  * Appends rows `from` (inclusive) to `to` (exclusive) of a data chunk to the table, column by
  * column: each column's vector is read once, its values straight into that column's builder.
  */
@@ -285,23 +413,9 @@ export function appendChunk(
     const column = builder.column(j)
     const vector = chunk.getColumnVector(j)
     const type = types[j]!
-    const toMs = TO_MS[type.typeId]
-    const temporal = vector as unknown as TemporalVector
+    if (appendDirect(column, vector, type, from, to)) continue
     if (DIRECT.has(type.typeId)) {
       for (let i = from; i < to; i++) column.append(vector.getItem(i))
-    } else if (
-      type.typeId === DuckDBTypeId.DECIMAL &&
-      type.scale > 0 &&
-      appendDecimals(column, vector, type.width, type.scale, from, to)
-    ) {
-      // Read as text from the scaled integers.
-    } else if (toMs !== undefined && ArrayBuffer.isView(temporal.items) && temporal.validity) {
-      // The integers DuckDB stores, straight to milliseconds: no value object, no Date per row.
-      const { items, validity } = temporal
-      const { mul, div } = toMs
-      for (let i = from; i < to; i++) {
-        column.append(validity.itemValid(i) ? Math.trunc((Number(items[i]!) * mul) / div) : null)
-      }
     } else {
       for (let i = from; i < to; i++) {
         const item = vector.getItem(i)

@@ -220,6 +220,37 @@ describe('DuckDB types through query()', () => {
     await conn.close()
   })
 
+  it("reads thousands of rows of every fixed-width type, text and bytes, nulls included, as node-api's JS values", async () => {
+    const conn = new DuckDBConnection('columns')
+    // Several of DuckDB's 2048-row chunks; nulls at irregular rows; strings and blobs on both sides
+    // of DuckDB's 12-byte inline limit, some not ASCII.
+    const sqlText = `select case when range % 7 = 3 then null else (range % 100 - 50)::TINYINT end as i8,
+        case when range % 5 = 1 then null else (range * 3 - 7000)::SMALLINT end as i16,
+        case when range % 11 = 0 then null else (range * 7919 - 10000)::INTEGER end as i32,
+        case when range % 13 = 2 then null else (range * 1000003 - 3)::BIGINT end as i64,
+        (range % 200)::UTINYINT as u8, (range * 9)::USMALLINT as u16, (range * 70001)::UINTEGER as u32,
+        (range * 1000000007)::UBIGINT as u64,
+        case when range % 3 = 0 then null else range / 7.0 end as f64, (range / 3.0)::FLOAT as f32,
+        case when range % 9 = 4 then null else range % 2 = 0 end as b,
+        case when range % 6 = 5 then null else repeat('é', (range % 9)::INTEGER) || range end as s,
+        case when range % 8 = 7 then null else ('blob-' || repeat('x', (range % 15)::INTEGER))::BLOB end as bytes,
+        case when range % 10 = 9 then null else TIMESTAMP '2020-01-01' + to_seconds(range * 61) end as ts
+      from range(5000)`
+    const raw = await (await conn.raw.instance()).connect()
+    const theirs = (await raw.runAndReadAll(sqlText)).getRowObjectsJS()
+    const asBuffers = (r: Record<string, unknown>) =>
+      Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v instanceof Uint8Array ? Buffer.from(v) : v]))
+    const mine = (await conn.query(sqlText, { cache: false })).toArray()
+    expect(mine.length).toBe(5000)
+    expect(mine).toEqual(theirs.map(asBuffers))
+    // Streamed in chunks that start and end inside DuckDB's chunks.
+    const streamed: unknown[] = []
+    for await (const chunk of conn.stream(sqlText, { chunkSize: 777 })) streamed.push(...chunk.toArray())
+    expect(streamed).toEqual(mine)
+    raw.closeSync()
+    await conn.close()
+  })
+
   it('streams a result in chunks across DuckDB data chunks, with the same schema in each', async () => {
     const conn = new DuckDBConnection('stream')
     const sizes: number[] = []
