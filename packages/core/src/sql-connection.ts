@@ -8,7 +8,7 @@ import type { CompiledSql, Placeholder } from './params.js'
 import { isConnectionRefused } from './retry.js'
 import { arrowBatches, ipcStream } from './sql/arrow-stream.js'
 import { ConnectionCache } from './sql/cache.js'
-import { compileQuery, withIndex } from './sql/compile.js'
+import { compileQuery } from './sql/compile.js'
 import { namesPrivateTarget, optionsIdentity, SlowDigest } from './sql/identity.js'
 import type {
   ArrowStreamOptions,
@@ -153,24 +153,10 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
     const compiled = this.compile(query, options.params)
     const started = performance.now()
     // The cache decides whether to read through it (sql/cache.ts); a miss runs the retried read.
-    const { table, hit, tier } = await this.#cache.read(compiled, options, (c, o) => this.#run(c, o))
+    const { table, hit, tier } = await this.#cache.read(compiled, options, (c, o) => this.#reader.runIndexed(c, o))
     const durationMs = performance.now() - started
     this.emit('query', { sql: compiled.sql, cached: hit, durationMs, rows: table.numRows, tier })
     return table as RowTable<R>
-  }
-
-  /** One read with retries (sql/retry-run.ts), then the index column moved first. */
-  #run(compiled: CompiledSql, options: Pick<QueryOptions, 'indexCol' | 'signal'>): Promise<RowTable> {
-    const read = this.#reader.run(compiled, options.signal)
-    const indexCol = options.indexCol
-    if (!indexCol) return read
-    return read.then((table) => {
-      try {
-        return withIndex(table, indexCol)
-      } catch (err) {
-        throw this.#reader.wrap(err, compiled.sql, true)
-      }
-    })
   }
 
   /**

@@ -3,6 +3,7 @@ import { ConnectionError, QueryError, SqlconnError } from '../errors.js'
 import type { CompiledSql } from '../params.js'
 import { RETRY_DEFAULTS, type RetryOptions, retryPolicy } from '../retry.js'
 import type { RowTable } from '../table/table.js'
+import { withIndex } from './compile.js'
 
 /** What a retried read needs from its connection; SqlConnection passes closures over its protected hooks. */
 export interface ReadHost {
@@ -158,6 +159,20 @@ export class RetryingReader {
       }
       throw this.wrap(err, compiled.sql, true)
     }
+  }
+
+  /** One read with retries, then the index column moved first (`query()`'s `indexCol`). */
+  runIndexed(compiled: CompiledSql, options: { indexCol?: string; signal?: AbortSignal }): Promise<RowTable> {
+    const read = this.run(compiled, options.signal)
+    const indexCol = options.indexCol
+    if (!indexCol) return read
+    return read.then((table) => {
+      try {
+        return withIndex(table, indexCol)
+      } catch (err) {
+        throw this.wrap(err, compiled.sql, true)
+      }
+    })
   }
 
   /**
