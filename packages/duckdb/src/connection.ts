@@ -1,6 +1,8 @@
 import {
   blobValue,
   type DuckDBDataChunk,
+  type DuckDBMaterializedResult,
+  type DuckDBPreparedStatement,
   type DuckDBResult,
   type DuckDBType,
   type DuckDBValue,
@@ -115,7 +117,7 @@ export class DuckDBConnection<DB = any> extends SqlConnection<DuckDBPool, DB> {
     const interrupt = () => conn.interrupt()
     options.signal?.addEventListener('abort', interrupt, { once: true })
     try {
-      return await readTable(await conn.run(query.sql, bindable(query.parameters)))
+      return await readTable(await runStatement(conn, query.sql, bindable(query.parameters)))
     } catch (err) {
       broken = isDisconnected(err)
       throw err
@@ -161,6 +163,66 @@ export class DuckDBConnection<DB = any> extends SqlConnection<DuckDBPool, DB> {
   protected override needsReset(error: unknown): boolean {
     return !isLockError(error) && !isLockError((error as { cause?: unknown })?.cause)
   }
+}
+
+/** Prepared statements kept per pooled connection (the least recently used go first). */
+const STATEMENTS_PER_CONNECTION = 32
+
+/** Each pooled connection's prepared statements, by SQL text, most recently used last. */
+const statements = new WeakMap<NativeConnection, Map<string, DuckDBPreparedStatement>>()
+
+/**
+ * Runs one `query()` statement on a pooled connection, its prepared statement kept for the next
+ * run of the same SQL there. node-api's `run(sql, values)` makes three trips through libuv's thread
+ * pool for every call (extract the statements, prepare the last, execute); a statement run before
+ * on this connection takes one (execute). SQL holding several statements runs as node-api runs it,
+ * every time. A statement whose run fails is dropped, so the next run prepares it afresh. The
+ * connection's `closeSync()` destroys the statements it prepared.
+ */
+async function runStatement(
+  conn: NativeConnection,
+  sql: string,
+  values: DuckDBValue[],
+): Promise<DuckDBMaterializedResult> {
+  let kept = statements.get(conn)
+  let prepared = kept?.get(sql)
+  if (prepared) {
+    kept!.delete(sql)
+    try {
+      prepared.clearBindings()
+      prepared.bind(values)
+    } catch {
+      // The statement went with its connection (closed under it): run as node-api runs any SQL, so
+      // the error, and the reset it may call for, are the ones a fresh statement would give.
+      prepared.destroySync()
+      return conn.run(sql, values)
+    }
+  } else {
+    const extracted = await conn.extractStatements(sql)
+    if (extracted.count !== 1) return conn.run(sql, values)
+    prepared = await extracted.prepare(0)
+    try {
+      prepared.bind(values)
+    } catch (err) {
+      prepared.destroySync()
+      throw err
+    }
+  }
+  let result: DuckDBMaterializedResult
+  try {
+    result = await prepared.run()
+  } catch (err) {
+    prepared.destroySync()
+    throw err
+  }
+  if (!kept) statements.set(conn, (kept = new Map()))
+  kept.set(sql, prepared)
+  if (kept.size > STATEMENTS_PER_CONNECTION) {
+    const [oldest, statement] = kept.entries().next().value!
+    kept.delete(oldest)
+    statement.destroySync()
+  }
+  return result
 }
 
 /** The synchronous chunk access of a materialized result (what `run()` returns). */

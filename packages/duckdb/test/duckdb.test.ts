@@ -251,6 +251,30 @@ describe('DuckDB types through query()', () => {
     await conn.close()
   })
 
+  it('runs the same SQL again with other parameters, after its table changed, and among many others', async () => {
+    // One pooled connection: every run of a SQL text after the first reuses its prepared statement.
+    const conn = new DuckDBConnection('statements', { max: 1 })
+    const opts = { cache: false } as const
+    await conn.query('create table t as select range as n from range(10)', opts)
+    const count = 'select count(*)::INTEGER as c from t where n < $1'
+    expect((await conn.query(count, { ...opts, params: [3] })).get(0)).toEqual({ c: 3 })
+    expect((await conn.query(count, { ...opts, params: [7] })).get(0)).toEqual({ c: 7 })
+    const all = 'select * from t order by 1 limit 2'
+    expect((await conn.query(all, opts)).toArray()).toEqual([{ n: 0n }, { n: 1n }])
+    await conn.query('drop table t', opts)
+    await conn.query("create table t as select 'x' || range as n, range::INTEGER as m from range(4)", opts)
+    // The kept statement sees the new table, columns and types.
+    expect((await conn.query(all, opts)).toArray()).toEqual([
+      { n: 'x0', m: 0 },
+      { n: 'x1', m: 1 },
+    ])
+    await expect(conn.query('select * from missing_table', opts)).rejects.toThrow(/missing_table/)
+    // More distinct statements than one connection keeps: the first, run again, is prepared afresh.
+    for (let i = 0; i < 40; i++) expect((await conn.query(`select ${i} as i`, opts)).get(0)).toEqual({ i })
+    expect((await conn.query(count, { ...opts, params: ['x2'] })).get(0)).toEqual({ c: 2 })
+    await conn.close()
+  })
+
   it('streams a result in chunks across DuckDB data chunks, with the same schema in each', async () => {
     const conn = new DuckDBConnection('stream')
     const sizes: number[] = []
