@@ -215,7 +215,10 @@ async function runStatement(
     prepared.destroySync()
     throw err
   }
-  if (!kept) statements.set(conn, (kept = new Map()))
+  if (!kept) {
+    kept = new Map()
+    statements.set(conn, kept)
+  }
   kept.set(sql, prepared)
   if (kept.size > STATEMENTS_PER_CONNECTION) {
     const [oldest, statement] = kept.entries().next().value!
