@@ -163,8 +163,11 @@ export class Tiers {
     return entry.tags ? entry : { ...entry, tags: [] }
   }
 
-  /** Puts an entry into L1 (in front of Redis, or as the only tier); false when it is too large. */
-  remember(key: string, entry: Entry): boolean {
+  /**
+   * Puts an entry into L1 (in front of Redis, or as the only tier); false when it is too large.
+   * `bytes`: the table's size when the caller has measured it already (measuring walks text columns).
+   */
+  remember(key: string, entry: Entry, bytes?: number): boolean {
     const l1 = this.l1
     if (!l1) return false
     const bus = this.shared?.bus
@@ -173,7 +176,7 @@ export class Tiers {
       keepUntil: entry.freshUntil + this.#keep,
       filledAt: Date.now(),
       epoch: bus?.up ? bus.epoch : -1,
-      bytes: MemoryStore.sizeOf(entry.table),
+      bytes: bytes ?? MemoryStore.sizeOf(entry.table),
     })
   }
 
@@ -196,12 +199,14 @@ export class Tiers {
       else this.guard.failed(err)
       return
     }
-    const size = typeof value === 'string' || Buffer.isBuffer(value) ? value.length : MemoryStore.sizeOf(table)
+    // Measured once when the value is the table itself: the limit and L1 both need it.
+    const tableBytes = typeof value === 'string' || Buffer.isBuffer(value) ? undefined : MemoryStore.sizeOf(table)
+    const size = tableBytes ?? (value as string | Buffer).length
     if (limit !== undefined && size > limit) {
       stats.skipped++
       return
     }
-    if (!this.remember(key, entry) && !shared) stats.skipped++
+    if (!this.remember(key, entry, tableBytes) && !shared) stats.skipped++
     if (!shared) return
     const keepMs = ttlMs === undefined ? undefined : ttlMs + this.#keep
     await this.safe(() => shared.keyv.set(key, value, keepMs))
