@@ -30,8 +30,11 @@ export interface ConnectFailureTarget {
   readonly name: string
   /** The server's name as messages give it (`PostgreSQL`, `MySQL`). */
   readonly server: string
+  /** The host connected to, as resolved (a URL's host included). */
   readonly host: string
+  /** The port connected to, the driver's default applied. */
   readonly port: number
+  /** The user logging in; undefined when the driver falls back to the OS user. */
   readonly user: string | undefined
   /** The database asked for, as the server would name it (a default already applied). */
   readonly database: string | undefined

@@ -25,8 +25,11 @@ type NamedRole = 'host' | 'port' | 'user' | 'password' | 'database' | 'ssl'
 interface OwnPart {
   /** The one line for the docs and error messages, in the driver's words. */
   readonly description: string
+  /** The driver's default, where it differs from the role's (pg's port 5432). */
   readonly default?: unknown
+  /** Where the data source's own configuration supplies it (`PGHOST`, `MYSQL_PWD`). */
   readonly native?: readonly string[]
+  /** Other names accepted for it; given, they replace the role's own (the `url` role's `url`). */
   readonly aliases?: readonly string[]
   /** Only where the driver takes more than the role's type (pg's password may be a function). */
   readonly type?: OptionType

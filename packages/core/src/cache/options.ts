@@ -83,6 +83,7 @@ export interface CacheStats {
   staleHits: number
   /** Expired entries served because refreshing them failed (`grace`). */
   graceHits: number
+  /** Reads the query answered: nothing usable was cached, or an expired (or no longer trusted) entry was refreshed. */
   misses: number
   /** Store operations that failed or timed out (the query went to the database). */
   errors: number

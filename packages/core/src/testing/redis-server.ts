@@ -10,6 +10,7 @@ import { waitUntilAnswers } from './restart.js'
 export interface PrivateRedis {
   /** `redis://127.0.0.1:<port>`: the same port across stops and starts. */
   readonly url: string
+  /** The port it listens on, kept across stops and starts. */
   readonly port: number
   /** Stops the server (SIGTERM; nothing is saved) and resolves once its process has exited. */
   stop(): Promise<void>
