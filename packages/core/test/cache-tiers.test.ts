@@ -132,6 +132,19 @@ describe('tags in memory', () => {
     expect((await c.getOrRun('users', undefined, run)).hit).toBe(true)
     expect(runs).toBe(3)
   })
+
+  it('a tag still invalidates its results after thousands of other tags were used', async () => {
+    const c = new QueryCache({ maxEntries: 10 })
+    const first = c.tagHash('orders')
+    await c.getOrRun('orders', undefined, async () => floats(1), { tags: [first] })
+    // More tags than the cache remembers hashes of (per-user tags, say): the hash is computed again, the same.
+    for (let i = 0; i < 3000; i++) c.tagHash(`user:${i}`)
+    expect(c.tagHash('orders')).toBe(first)
+    expect(c.tagHash('orders')).not.toContain('orders')
+    expect(new QueryCache({ namespace: 'other' }).tagHash('orders')).not.toBe(first)
+    await c.invalidateTags([c.tagHash('orders')])
+    expect((await c.getOrRun('orders', undefined, async () => floats(1))).hit).toBe(false)
+  })
 })
 
 describe('two tiers on Redis', () => {

@@ -14,6 +14,9 @@ export { SHARED_STORE_DEFAULT_TTL, validateCacheOptions } from './options.js'
 
 const inflight = new Map<string, Promise<RowTable>>()
 
+/** Tag hashes a cache remembers before starting over. */
+const TAG_HASHES_KEPT = 1024
+
 /** What a query stores with its result: tag hashes (from `tagHash`). */
 export interface StoreOptions {
   readonly tags?: readonly string[]
@@ -40,6 +43,7 @@ export class QueryCache {
   readonly #events: CacheEvents
   readonly #lock: ServerLock
   readonly #tiers: Tiers
+  readonly #tagHashes = new Map<string, string>()
   #closed = false
   readonly stats: CacheStats = {
     hits: 0,
@@ -91,9 +95,19 @@ export class QueryCache {
     return `${this.#namespace}:${identity}:`
   }
 
-  /** A tag as stored and sent on the bus: a hash under the namespace, never the tag itself. */
+  /**
+   * A tag as stored and sent on the bus: a hash under the namespace, never the tag itself. Every
+   * read hashes its tags, hits included (only a miss stores them), so the hashes are remembered: a
+   * SHA-256 per tag was a third of an L1 hit's cost. Bounded: per-user tags must not grow it forever.
+   */
   tagHash(tag: string): string {
-    return tagDigest(this.#namespace, tag)
+    let hash = this.#tagHashes.get(tag)
+    if (hash === undefined) {
+      if (this.#tagHashes.size >= TAG_HASHES_KEPT) this.#tagHashes.clear()
+      hash = tagDigest(this.#namespace, tag)
+      this.#tagHashes.set(tag, hash)
+    }
+    return hash
   }
 
   /** The Redis URL results are shared through, if any (it may hold a password: mask it before printing). */
