@@ -74,6 +74,10 @@ export function maskDeep(value: unknown, depth = 0): unknown {
   return out
 }
 
+/**
+ * Adds to `out` the secrets inside an option's object value (a driver's `ssl` or `auth` settings):
+ * strings under secret-named keys and the passwords of URL-shaped strings, at any depth up to 8.
+ */
 export function collectNestedSecrets(value: object, out: string[], depth: number): void {
   if (depth > 8 || value instanceof Date || value instanceof Uint8Array) return
   for (const [k, v] of Object.entries(value)) {

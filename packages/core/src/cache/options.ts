@@ -179,6 +179,7 @@ export const DEFAULT_MAX_SIZE = '256MB'
  * with no expiry (Redis PTTL -1) would stay forever once its query is no longer asked.
  */
 export const SHARED_STORE_DEFAULT_TTL = '1d'
+/** `SHARED_STORE_DEFAULT_TTL` in milliseconds. */
 export const SHARED_STORE_DEFAULT_TTL_MS = 24 * 60 * 60 * 1000
 /** How long an L1 entry is trusted while the invalidation bus is down. */
 export const BUS_FALLBACK_TTL_MS = 5000
