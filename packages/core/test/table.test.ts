@@ -242,6 +242,39 @@ describe('decoded columns', () => {
     expect(t.getChild('w')!.toArray()).toEqual(Array.from({ length: 41 }, (_, i) => i))
   })
 
+  it('fill a whole result of every kind the same as row by row: nulls, growth and a type change midway', () => {
+    const kinds: ((i: number) => unknown)[] = [
+      (i) => i * 1.5,
+      (i) => new Date(i * 1000),
+      (i) => `s${i}`,
+      (i) => `{"i":${i}}`,
+      (i) => Buffer.from([i & 255, 7]),
+      (i) => new Uint8Array(40).fill(i & 255),
+      (i) => i % 2 === 0,
+      (i) => BigInt(i) * 3n,
+    ]
+    const fields = kinds.map((_, j) => ({ name: `c${j}`, ...(j === 3 ? { decode: 'json' as const } : {}) }))
+    // Nulls first and throughout, then a value of another type in the middle of every column.
+    const rows = Array.from({ length: 700 }, (_, i) =>
+      kinds.map((make, j) => (i < 3 || i % (5 + j) === 0 ? null : i === 400 ? (j === 2 ? 7 : 'other') : make(i))),
+    )
+    const whole = new TableBuilder(fields, 2)
+    whole.appendRows(rows)
+    const byRow = new TableBuilder(fields, 2)
+    for (const row of rows) byRow.appendRow(row)
+    const [a, b] = [whole.finish(), byRow.finish()]
+    expect(a.schema).toEqual(b.schema)
+    for (let j = 0; j < kinds.length; j++) {
+      expect(a.getChildAt(j)!.toArray()).toEqual(b.getChildAt(j)!.toArray())
+      expect(a.getChildAt(j)!.nullCount).toBe(b.getChildAt(j)!.nullCount)
+    }
+    expect(a.getChild('c4')!.get(399)).toEqual(Buffer.from([399 & 255, 7]))
+    expect(a.getChild('c2')!.get(400)).toBe(7)
+    const head = new TableBuilder(fields.slice(0, 1), 2)
+    head.appendRows(rows.slice(0, 399))
+    expect(columnData(head.finish().getChild('c0')!).storage.kind).toBe('f64')
+  })
+
   it('parse JSON text only when read, even after falling back to plain values', () => {
     const b = new TableBuilder([{ name: 'j', type: 'json', decode: 'json' }])
     b.appendRow(['{"a":1}'])
