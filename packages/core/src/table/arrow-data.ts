@@ -21,17 +21,8 @@ export function fastData(a: Arrow, type: A.DataType, col: ColumnData): A.Data | 
   }
   if (a.DataType.isBool(type)) {
     if (s.kind !== 'bool' && s.kind !== 'f64') return undefined
-    const bits = new Uint8Array((length + 7) >> 3)
-    const v = s.values
-    if (s.kind === 'f64') {
-      // SQLite's booleans are the integers 0 and 1: any other number (nulls hold 0) keeps the column text.
-      for (let i = 0; i < length; i++) {
-        const x = v[i]
-        if (x === 1) bits[i >> 3]! |= 1 << (i & 7)
-        else if (x !== 0) return undefined
-      }
-    } else for (let i = 0; i < length; i++) if (v[i]) bits[i >> 3]! |= 1 << (i & 7)
-    return a.makeData({ type, ...base, data: bits })
+    const bits = boolBits(s.values, length)
+    return bits ? a.makeData({ type, ...base, data: bits }) : undefined
   }
   if (a.DataType.isTimestamp(type) && type.unit !== TIME_UNITS.ms) return timestampData(a, type, col)
   if (a.DataType.isInt(type) || a.DataType.isFloat(type) || a.DataType.isDate(type) || a.DataType.isTimestamp(type)) {
@@ -40,6 +31,21 @@ export function fastData(a: Arrow, type: A.DataType, col: ColumnData): A.Data | 
     return values ? a.makeData({ type: type as A.Int, ...base, data: values as never }) : undefined
   }
   return undefined
+}
+
+/**
+ * Arrow's bit-packed booleans from one byte (or number) per value: SQLite's booleans are the integers
+ * 0 and 1, so any other number (nulls hold 0) gives undefined and the column stays text. Nothing
+ * follows the loop (V8's on-stack code for it deoptimized at a statement after it on every call).
+ */
+function boolBits(v: Uint8Array | Float64Array, length: number): Uint8Array | undefined {
+  const bits = new Uint8Array((length + 7) >> 3)
+  for (let i = 0; i < length; i++) {
+    const x = v[i]
+    if (x === 1) bits[i >> 3]! |= 1 << (i & 7)
+    else if (x !== 0) return undefined
+  }
+  return bits
 }
 
 /**

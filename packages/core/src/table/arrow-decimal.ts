@@ -77,20 +77,29 @@ function scaledNumber(x: number, scale: number, precision: number): number {
  * take a path without BigInt. Undefined when a value is not a finite decimal that fits (pg's NaN).
  */
 export function decimalData(a: Arrow, type: A.Decimal, col: ColumnData): A.Data<A.Decimal> | undefined {
+  const words = new Uint32Array(col.length * 4)
+  if (!decimalWords(col, type.scale, type.precision, words)) return undefined
+  return a.makeData({ type, length: col.length, nullCount: col.nullCount, nullBitmap: validity(col), data: words })
+}
+
+/**
+ * Fills `words` with the column's decimals; false at a value that does not fit. The loop is the last
+ * thing here: V8 compiles a long loop on the stack while it runs, and that code deoptimized on every
+ * call at a statement after the loop it had never seen run.
+ */
+function decimalWords(col: ColumnData, scale: number, precision: number, words: Uint32Array): boolean {
   const length = col.length
-  const scale = type.scale
-  const words = new Uint32Array(length * 4)
   const s = col.storage
   const values = s.kind === 'any' ? s.values : undefined
   const numbers = s.kind === 'f64' ? s.values : undefined
   for (let i = 0; i < length; i++) {
     if (isNullAt(col, i)) continue
-    let scaled = numbers ? scaledNumber(numbers[i]!, scale, type.precision) : Number.NaN
+    let scaled = numbers ? scaledNumber(numbers[i]!, scale, precision) : Number.NaN
     let text = ''
     if (Number.isNaN(scaled)) {
       const raw = values ? values[i] : valueAt(col, i)
       text = typeof raw === 'string' ? raw : typeof raw === 'number' || typeof raw === 'bigint' ? String(raw) : ''
-      scaled = scaledDecimal(text, scale, type.precision)
+      scaled = scaledDecimal(text, scale, precision)
     }
     if (!Number.isNaN(scaled)) {
       // Not NaN: an exact integer below 10^15, written without a regular expression or BigInt.
@@ -101,11 +110,11 @@ export function decimalData(a: Arrow, type: A.Decimal, col: ColumnData): A.Data<
       continue
     }
     const m = DECIMAL_TEXT.exec(text)
-    if (!m || (m[2] === '' && !m[3])) return undefined
+    if (!m || (m[2] === '' && !m[3])) return false
     const frac = m[3] ?? ''
-    if (frac.length > scale && !/^0*$/.test(frac.slice(scale))) return undefined
+    if (frac.length > scale && !/^0*$/.test(frac.slice(scale))) return false
     const digits = (m[2]! + frac.slice(0, scale).padEnd(scale, '0')).replace(/^0+(?=\d)/, '')
-    if (digits.length > type.precision) return undefined
+    if (digits.length > precision) return false
     const negative = m[1] === '-'
     const w = i * 4
     if (digits.length <= 15) {
@@ -123,5 +132,5 @@ export function decimalData(a: Arrow, type: A.Decimal, col: ColumnData): A.Data<
       }
     }
   }
-  return a.makeData({ type, length, nullCount: col.nullCount, nullBitmap: validity(col), data: words })
+  return true
 }
