@@ -87,8 +87,9 @@ export interface ConnectionClass<C extends BaseConnection = BaseConnection> {
 export type SourceKind = 'kwargs' | 'secrets' | 'native' | 'default'
 
 /**
- * Where a resolved value came from, as data, decided once by core: adapters compare `rank`s and
- * read `kind`, never the label's text.
+ * Where a resolved value came from, as data, decided once by core. Adapters never weigh it
+ * themselves: `withUrlParts()` applies the one URL-vs-options rule and `isGiven()` says whether the
+ * user gave the value; the label's text is only for showing.
  */
 export interface ValueSource {
   readonly kind: SourceKind
