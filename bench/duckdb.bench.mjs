@@ -120,6 +120,8 @@ const lines = [
   '',
   "getRowObjects() and getColumns() give DuckDB's value objects (DuckDBDecimalValue, DuckDBTimestampValue, DuckDBBlobValue); query() gives plain JS values (decimals as exact text, Dates, Buffers) in typed columns.",
   '',
+  "query() runs the repeated SQL on the prepared statement its pooled connection kept (one trip through libuv's thread pool); runAndReadAll(sql, values) extracts, prepares and executes it on every call (three), as an app using node-api directly does.",
+  '',
 ]
 // A quick run writes beside the figures, not over them.
 writeReport(QUICK ? 'RESULTS-duckdb.quick.md' : 'RESULTS-duckdb.md', lines)
