@@ -16,6 +16,9 @@ export interface Reader {
   bigintAsText: boolean
 }
 
+/** Rows held before they are appended column by column (see ResultReader's pending rows). */
+const ROW_BLOCK = 256
+
 /**
  * Rows a whole-result table starts with room for; it doubles as rows arrive (most results are small).
  * Four keeps a column's first typed arrays within V8's 64-byte on-heap size: at 32, the off-heap
@@ -42,6 +45,11 @@ function jsonAsText(field: TypeCastField, next: () => unknown): unknown {
  */
 export class ResultReader {
   #builder: TableBuilder | undefined
+  /**
+   * Rows received and not yet in the builder: they go in ROW_BLOCK at a time, column by column
+   * (TableBuilder.appendRows' loop per column), cheaper than a call per value; still few enough to die young.
+   */
+  readonly #pending: unknown[][] = []
   #fields: ReturnType<typeof fieldInits> | undefined
   #resultIndex = -1
   #sets = 0
@@ -64,10 +72,15 @@ export class ResultReader {
   attach(query: Query): void {
     query.on('fields', (fields?: MysqlField[]) => this.#onFields(query, fields))
     query.on('result', (row: unknown, index?: number) => {
-      if (index !== this.#resultIndex || this.#builder === undefined) return
-      this.#builder.appendRow(row as unknown[])
-      if (this.#onChunk && this.#builder.numRows === this.#chunkSize) {
-        const table = this.#builder.finish()
+      const builder = this.#builder
+      if (index !== this.#resultIndex || builder === undefined) return
+      const pending = this.#pending
+      pending.push(row as unknown[])
+      if (pending.length < ROW_BLOCK && !(this.#onChunk && builder.numRows + pending.length === this.#chunkSize)) return
+      builder.appendRows(pending)
+      pending.length = 0
+      if (this.#onChunk && builder.numRows === this.#chunkSize) {
+        const table = builder.finish()
         this.#builder = new TableBuilder(this.#fields!, this.#chunkSize)
         this.#onChunk(table)
       }
@@ -78,6 +91,8 @@ export class ResultReader {
   finish(): RowTable | undefined {
     const builder = this.#builder
     this.#builder = undefined
+    if (builder && this.#pending.length > 0) builder.appendRows(this.#pending)
+    this.#pending.length = 0
     if (this.#onChunk) return builder && builder.numRows > 0 ? builder.finish() : undefined
     // A statement without rows (an INSERT, a SET) gives an empty table.
     return (builder ?? new TableBuilder([])).finish()
@@ -86,6 +101,7 @@ export class ResultReader {
   /** Stops reading rows (an aborted query drains into nothing). */
   discard(): void {
     this.#builder = undefined
+    this.#pending.length = 0
     this.#resultIndex = -2
   }
 
