@@ -35,11 +35,16 @@ const cached = seen()
 let typo = ''
 try { await connection('lite', { filenam: 'x.db' }) } catch (e) { typo = e.message }
 const afterTypo = seen()
+// node:v8 (V8's serializer) is a built-in module: Node lists it once loaded.
+const v8 = () => process.moduleLoadList.includes('NativeModule v8')
+const v8AfterReads = v8()
+await conn.query('select ? as big', { params: [2n ** 40n] })
+const v8AfterBigint = v8()
 const map = new Map()
 const store = { get: async (k) => map.get(k), set: async (k, v) => { map.set(k, v); return true }, delete: async (k) => map.delete(k), clear: async () => map.clear() }
 const custom = await connection('lite', { cache: { store } })
 const three = (await custom.query('select 3 as three')).get(0).three
-console.log(JSON.stringify({ atImport, plain, cached, typo, afterTypo, custom: seen(), three: Number(three), stored: map.size }))
+console.log(JSON.stringify({ atImport, plain, cached, v8AfterReads, v8AfterBigint, typo, afterTypo, custom: seen(), three: Number(three), stored: map.size }))
 await closeAll()
 `
 
@@ -69,6 +74,9 @@ describe('what a one-shot process loads at start-up', () => {
     expect(out.cached).toEqual(['lru-cache', 'smol-toml'])
     expect(out.typo).toContain('Did you mean "filename"?')
     expect(out.afterTypo).toEqual(['fastest-levenshtein', 'lru-cache', 'smol-toml'])
+    // Cache keys of plain parameters are JSON; a bigint parameter needs V8's serializer.
+    expect(out.v8AfterReads).toBe(false)
+    expect(out.v8AfterBigint).toBe(true)
     // A custom store goes through keyv, behind the circuit breaker (cockatiel), and works.
     expect(out.custom).toEqual(['cockatiel', 'fastest-levenshtein', 'keyv', 'lru-cache', 'smol-toml'])
     expect(out.three).toBe(3)

@@ -1,5 +1,4 @@
 import { createHash, hash } from 'node:crypto'
-import { serialize } from 'node:v8'
 
 function isPlainScalar(v: unknown): boolean {
   return v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))
@@ -23,7 +22,8 @@ export function resultDigest(
   }
   const h = createHash('sha256').update(`v${sql}\0${shape ?? ''}\0${scope === undefined ? '' : `s${scope}\0`}`)
   try {
-    h.update(serialize(parameters))
+    // node:v8 loads with the first key that needs it: most processes never do, and a module is start-up time.
+    h.update(process.getBuiltinModule('node:v8').serialize(parameters))
   } catch {
     h.update(JSON.stringify(parameters, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)))
   }

@@ -1,7 +1,9 @@
-import { deserialize, serialize } from 'node:v8'
 import type { ColumnData, Storage } from './storage.js'
 import { columnData, RowTable } from './table.js'
 import type { Field } from './types.js'
+
+/** node:v8, for the columns that need V8's serializer: loaded then, not with core (a one-shot process pays for every module). */
+const v8 = () => process.getBuiltinModule('node:v8')
 
 /**
  * A columnar binary format for cache stores: a small JSON header, then each column's buffers
@@ -93,7 +95,7 @@ function encodeColumn(data: ColumnData, body: BodyWriter): ColumnHeader {
       if (packed)
         return { ...base, k: 'str', d: body.add(packed.data), o: body.add(packed.offsets), json: s.kind === 'json' }
       for (const v of s.values) assertPlain(v)
-      return { ...base, k: 'v8', d: body.add(serialize(s.values)), json: s.kind === 'json' }
+      return { ...base, k: 'v8', d: body.add(v8().serialize(s.values)), json: s.kind === 'json' }
     }
   }
 }
@@ -192,7 +194,7 @@ export function decodeTable(bytes: Uint8Array): RowTable {
         }
         break
       case 'v8': {
-        const values = deserialize(u8(c.d)) as unknown[]
+        const values = v8().deserialize(u8(c.d)) as unknown[]
         storage = c.json ? { kind: 'json', values: values as (string | null)[] } : { kind: 'any', values }
         break
       }
