@@ -12,6 +12,8 @@ export interface MysqlField {
   readonly extendedTypeName?: string
   /** MariaDB's extended metadata: `json` for JSON columns (sent as LONGTEXT). */
   readonly extendedFormat?: string
+  /** The Node encoding of the column's character set (mysql2's ColumnDefinition). */
+  readonly encoding?: string
 }
 
 /** MySQL protocol column type codes (mysql2's `Types`). */
@@ -65,6 +67,11 @@ export interface ReadOptions {
 /** True for a JSON column: MySQL's JSON type, or MariaDB's LONGTEXT marked `json`. */
 export function isJson(f: MysqlField): boolean {
   return f.columnType === T.JSON || f.extendedFormat === 'json'
+}
+
+/** MariaDB's JSON: UTF-8 LONGTEXT that only its extended metadata marks `json` (MySQL's has a type of its own). */
+export function isMariadbJson(f: MysqlField): boolean {
+  return f.columnType !== T.JSON && f.extendedFormat === 'json' && f.encoding === 'utf8'
 }
 
 function isText(type: number): boolean {
