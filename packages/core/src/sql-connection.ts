@@ -141,16 +141,21 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
     // A span per call when the app has @opentelemetry/api (tracing.ts); otherwise a null check and
     // #query's own promise (not async here: one promise less per read).
     try {
-      const run = () => this.#query<R>(query, options)
+      const run = (compiled?: CompiledSql) => this.#query<R>(query, options, compiled)
       return traceQuery(this, this.connectionClass.typeName, query, options.params, run)
     } catch (err) {
       return Promise.reject(err)
     }
   }
 
-  async #query<R extends object>(query: string | Compilable, options: QueryOptions): Promise<RowTable<R>> {
+  async #query<R extends object>(
+    query: string | Compilable,
+    options: QueryOptions,
+    traced: CompiledSql | undefined,
+  ): Promise<RowTable<R>> {
     this.maybeCheckSecrets()
-    const compiled = this.compile(query, options.params)
+    // Tracing has compiled a builder already, for the span's text.
+    const compiled = traced ?? this.compile(query, options.params)
     const started = performance.now()
     // The cache decides whether to read through it (sql/cache.ts); a miss runs the retried read.
     const { table, hit, tier } = await this.#cache.read(compiled, options, (c, o) => this.#reader.runIndexed(c, o))

@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import type { Counter, Span, Tracer } from '@opentelemetry/api'
-import type { ConnectionEvents } from './contract.js'
+import type { CompiledSql, ConnectionEvents } from './contract.js'
 import type { ResolvedConfig } from './resolved-config.js'
 
 type OTel = typeof import('@opentelemetry/api')
@@ -19,7 +19,7 @@ export interface Traced {
 }
 
 /** The query argument: SQL text or something Kysely compiles. */
-type QueryArg = string | { compile(executor?: unknown): { sql: string } }
+type QueryArg = string | { compile(executor?: unknown): CompiledSql }
 
 // undefined: not looked for yet; null: not installed, so tracing costs one null check per query.
 let api: OTel | null | undefined
@@ -154,6 +154,7 @@ function baseAttributes(
   typeName: string,
   query: QueryArg,
   params: unknown,
+  compiled: CompiledSql | undefined,
 ): Record<string, string | number> {
   const attrs: Record<string, string | number> = { 'db.system.name': SYSTEM[typeName] ?? typeName }
   let config: ResolvedConfig | undefined
@@ -171,7 +172,7 @@ function baseAttributes(
   let sql: string | undefined
   try {
     // A builder or `sql` template compiles with its values as parameters, never in the text.
-    sql = typeof query === 'string' ? query : query.compile(conn.db).sql
+    sql = typeof query === 'string' ? query : (compiled ?? query.compile(conn.db)).sql
   } catch {}
   if (sql !== undefined) {
     const parameterized = typeof query !== 'string' || (params !== undefined && params !== null)
@@ -191,13 +192,20 @@ function failed(span: Span, o: OTel, err: unknown): void {
   span.setStatus({ code: o.SpanStatusCode.ERROR })
 }
 
-function startSpan(i: Instruments, conn: Traced, typeName: string, query: QueryArg, params: unknown): Span | undefined {
+function startSpan(
+  i: Instruments,
+  conn: Traced,
+  typeName: string,
+  query: QueryArg,
+  params: unknown,
+  compiled?: CompiledSql,
+): Span | undefined {
   const span = i.tracer.startSpan(SYSTEM[typeName] ?? typeName, { kind: i.api.SpanKind.CLIENT })
   if (!span.isRecording()) {
     span.end()
     return undefined
   }
-  const attrs = baseAttributes(conn, typeName, query, params)
+  const attrs = baseAttributes(conn, typeName, query, params, compiled)
   span.setAttributes(attrs)
   // The span name: `{db.operation.name}` when the query is one operation, else `{db.system.name}`.
   if (attrs['db.operation.name']) span.updateName(String(attrs['db.operation.name']))
@@ -213,7 +221,7 @@ export function traceQuery<T extends { readonly numRows: number }>(
   typeName: string,
   query: QueryArg,
   params: unknown,
-  run: () => Promise<T>,
+  run: (compiled?: CompiledSql) => Promise<T>,
 ): Promise<T> {
   const o = otel()
   // Without OpenTelemetry the query's own promise, not one more around it.
@@ -226,16 +234,26 @@ async function tracedQuery<T extends { readonly numRows: number }>(
   typeName: string,
   query: QueryArg,
   params: unknown,
-  run: () => Promise<T>,
+  run: (compiled?: CompiledSql) => Promise<T>,
 ): Promise<T> {
   const i = getInstruments(o)
   listen(conn, typeName, i)
-  const span = startSpan(i, conn, typeName, query, params)
-  if (!span) return run()
+  // A builder is compiled once, here: the span's text and the query it runs share it. A query that
+  // does not compile is left to `run`, whose typed error the span then records.
+  let compiled: CompiledSql | undefined
+  if (typeof query !== 'string') {
+    try {
+      compiled = query.compile(conn.db)
+    } catch {}
+  }
+  const span = startSpan(i, conn, typeName, query, params, compiled)
+  if (!span) return run(compiled)
   const trace: QueryTrace = { span }
   try {
     // The span is the active one while the driver runs, so pg's or mysql2's own spans nest in it.
-    const table = await current.run(trace, () => o.context.with(o.trace.setSpan(o.context.active(), span), run))
+    const table = await current.run(trace, () =>
+      o.context.with(o.trace.setSpan(o.context.active(), span), () => run(compiled)),
+    )
     span.setAttribute('db.response.returned_rows', table.numRows)
     span.setAttribute('sqlconn.cache.hit', trace.hit === true)
     if (trace.tier) span.setAttribute('sqlconn.cache.tier', trace.tier)

@@ -158,6 +158,24 @@ describe('OpenTelemetry tracing', () => {
     ])
   })
 
+  it('a Kysely builder is compiled once: its span shows the compiled text, never the values', async () => {
+    const conn = await open()
+    const builder = conn.db.selectFrom('pets').select('name').where('owner', '=', 'jane').orderBy('id')
+    let compiles = 0
+    const counted = {
+      compile: () => {
+        compiles++
+        return builder.compile()
+      },
+    }
+    const t = await conn.query(counted, { cache: false })
+    expect(t.toArray()).toEqual([{ name: 'rex' }, { name: 'kit' }])
+    expect(compiles).toBe(1)
+    const attrs = only().attributes
+    expect(attrs['db.query.text']).toBe(builder.compile().sql)
+    expect(String(attrs['db.query.text'])).not.toContain('jane')
+  })
+
   it('a stream is one span that ends with the rows it yielded', async () => {
     const conn = await open()
     let chunks = 0
