@@ -94,6 +94,23 @@ describe('what a one-shot process loads at start-up', () => {
     expect(r.stderr).toBe('deps=["smol-toml"]')
   })
 
+  it('`sqlconn query <sqlite> -f csv` does not load node:child_process (Commander loads it only to spawn)', () => {
+    const hook = `data:text/javascript,process.on('exit',()=>process.stderr.write('child_process='+process.moduleLoadList.includes('NativeModule child_process')))`
+    const r = spawnSync(process.execPath, ['--import', hook, BIN, 'query', 'lite', PEOPLE_SQL, '-f', 'csv'], {
+      cwd: project.dir,
+      encoding: 'utf8',
+      env: { ...process.env, HOME: path.join(project.dir, 'home') },
+    })
+    expect(r.status).toBe(0)
+    expect(r.stdout.split('\n')[0]).toBe('id,name,qty,score')
+    expect(r.stderr).toBe('child_process=false')
+    // The same hook sees it once something does load it: the check can fail.
+    const loaded = spawnSync(process.execPath, ['--import', hook, '-e', "require('node:child_process')"], {
+      encoding: 'utf8',
+    })
+    expect(loaded.stderr).toBe('child_process=true')
+  })
+
   it("`sqlconn` keeps Node's compile cache, so a second run starts from cached code", () => {
     const run = (tmp: string, env: Record<string, string> = {}) => {
       mkdirSync(tmp, { recursive: true })
