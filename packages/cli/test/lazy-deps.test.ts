@@ -30,8 +30,12 @@ const conn = await connection('lite')
 await conn.query('select 1 as one', { cache: false })
 for await (const _ of conn.stream('select 1 as one')) {}
 const plain = seen()
+// node:crypto is a built-in module: Node lists it once loaded.
+const crypto = () => process.moduleLoadList.includes('NativeModule crypto')
+const cryptoAfterPlain = crypto()
 await conn.query('select 2 as two')
 const cached = seen()
+const cryptoAfterCached = crypto()
 let typo = ''
 try { await connection('lite', { filenam: 'x.db' }) } catch (e) { typo = e.message }
 const afterTypo = seen()
@@ -44,7 +48,7 @@ const map = new Map()
 const store = { get: async (k) => map.get(k), set: async (k, v) => { map.set(k, v); return true }, delete: async (k) => map.delete(k), clear: async () => map.clear() }
 const custom = await connection('lite', { cache: { store } })
 const three = (await custom.query('select 3 as three')).get(0).three
-console.log(JSON.stringify({ atImport, plain, cached, v8AfterReads, v8AfterBigint, typo, afterTypo, custom: seen(), three: Number(three), stored: map.size }))
+console.log(JSON.stringify({ atImport, plain, cryptoAfterPlain, cached, cryptoAfterCached, v8AfterReads, v8AfterBigint, typo, afterTypo, custom: seen(), three: Number(three), stored: map.size }))
 await closeAll()
 `
 
@@ -72,6 +76,10 @@ describe('what a one-shot process loads at start-up', () => {
     expect(out.plain).toEqual(['smol-toml'])
     // The memory cache is an LRU; keyv and the breaker are only for shared stores.
     expect(out.cached).toEqual(['lru-cache', 'smol-toml'])
+    // SHA-256 of the secrets section and the options is done in JavaScript; node:crypto comes with
+    // the first cache key.
+    expect(out.cryptoAfterPlain).toBe(false)
+    expect(out.cryptoAfterCached).toBe(true)
     expect(out.typo).toContain('Did you mean "filename"?')
     expect(out.afterTypo).toEqual(['fastest-levenshtein', 'lru-cache', 'smol-toml'])
     // Cache keys of plain parameters are JSON; a bigint parameter needs V8's serializer.
@@ -94,8 +102,8 @@ describe('what a one-shot process loads at start-up', () => {
     expect(r.stderr).toBe('deps=["smol-toml"]')
   })
 
-  it('`sqlconn query <sqlite> -f csv` does not load node:child_process (Commander loads it only to spawn)', () => {
-    const hook = `data:text/javascript,process.on('exit',()=>process.stderr.write('child_process='+process.moduleLoadList.includes('NativeModule child_process')))`
+  it('`sqlconn query <sqlite> -f csv` loads neither node:child_process (Commander loads it only to spawn) nor node:crypto', () => {
+    const hook = `data:text/javascript,process.on('exit',()=>process.stderr.write(['child_process','crypto'].map(m=>m+'='+process.moduleLoadList.includes('NativeModule '+m)).join(' ')))`
     const r = spawnSync(process.execPath, ['--import', hook, BIN, 'query', 'lite', PEOPLE_SQL, '-f', 'csv'], {
       cwd: project.dir,
       encoding: 'utf8',
@@ -103,12 +111,16 @@ describe('what a one-shot process loads at start-up', () => {
     })
     expect(r.status).toBe(0)
     expect(r.stdout.split('\n')[0]).toBe('id,name,qty,score')
-    expect(r.stderr).toBe('child_process=false')
+    expect(r.stderr).toBe('child_process=false crypto=false')
     // The same hook sees it once something does load it: the check can fail.
-    const loaded = spawnSync(process.execPath, ['--import', hook, '-e', "require('node:child_process')"], {
-      encoding: 'utf8',
-    })
-    expect(loaded.stderr).toBe('child_process=true')
+    const loaded = spawnSync(
+      process.execPath,
+      ['--import', hook, '-e', "require('node:child_process'); require('node:crypto')"],
+      {
+        encoding: 'utf8',
+      },
+    )
+    expect(loaded.stderr).toBe('child_process=true crypto=true')
   })
 
   it("`sqlconn` keeps Node's compile cache, so a second run starts from cached code", () => {

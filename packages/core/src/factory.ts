@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto'
 import type { BaseConnection, ConnectionClass } from './connection.js'
 import { type Duration, toMilliseconds } from './duration.js'
 import { ConfigError } from './errors.js'
 import { objectId } from './object-id.js'
 import { BUILTIN_TYPES, resolveConnectionType } from './registry.js'
 import { secretsFileReports, secretsSection } from './secrets.js'
+import { sha256Base64url } from './sha256.js'
 import type { SqlConnection, SqlConnectionOptions } from './sql-connection.js'
 
 /** Options of `connection()`: the driver's own options plus sqlconn's. */
@@ -43,9 +43,7 @@ function optionsKey(options: Record<string, unknown>): string {
     }
     return v
   })
-  return createHash('sha256')
-    .update(stable ?? '')
-    .digest('base64url')
+  return sha256Base64url(stable ?? '')
 }
 
 /** `cache` options with each duration in milliseconds, so equal durations give equal instance keys. */

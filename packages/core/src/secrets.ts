@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto'
 import { readFileSync, statSync } from 'node:fs'
 import { homedir } from 'node:os'
 import path from 'node:path'
 import { SecretsFileError } from './errors.js'
 import { lazyModule } from './lazy.js'
+import { sha256Base64url } from './sha256.js'
 
 type Table = Record<string, unknown>
 
@@ -141,9 +141,7 @@ export function secretsSection(name: string, files = secretsFiles()): SecretsSec
   const { data, sectionOrigins } = loadSecrets(files)
   const connections = (data.connections ?? {}) as Table
   const values = (Object.hasOwn(connections, name) ? connections[name] : {}) as Table
-  const digest = createHash('sha256')
-    .update(JSON.stringify(values, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)))
-    .digest('base64url')
+  const digest = sha256Base64url(JSON.stringify(values, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)))
   return { values, origins: sectionOrigins.get(name) ?? {}, digest }
 }
 

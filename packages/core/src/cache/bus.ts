@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { nodeCrypto } from '../node-crypto.js'
 import type { RedisLike } from './stores.js'
 
 /** An invalidation sent to every process sharing a Redis cache. Keys and tags are hashes already. */
@@ -23,7 +23,7 @@ const RECONNECT_MS = 1000
  */
 export class Bus {
   /** This process's id on the bus (its own messages come back to it too). */
-  readonly id = randomUUID()
+  readonly id = nodeCrypto().randomUUID()
   readonly #listeners = new Set<(message: BusMessage) => void>()
   #subscriber: (RedisLike & { unref(): void }) | undefined
   #up = false

@@ -1,4 +1,4 @@
-import { createHash, hash } from 'node:crypto'
+import { nodeCrypto } from '../node-crypto.js'
 
 function isPlainScalar(v: unknown): boolean {
   return v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))
@@ -18,9 +18,11 @@ export function resultDigest(
     // The common case: JSON is exact for these values and several times cheaper than v8.serialize.
     // Without a scope the text is what it always was, so existing entries keep their keys.
     const parts = scope === undefined ? [sql, parameters, shape] : [sql, parameters, shape, `s${scope}`]
-    return hash('sha256', `j${JSON.stringify(parts)}`, 'base64url')
+    return nodeCrypto().hash('sha256', `j${JSON.stringify(parts)}`, 'base64url')
   }
-  const h = createHash('sha256').update(`v${sql}\0${shape ?? ''}\0${scope === undefined ? '' : `s${scope}\0`}`)
+  const h = nodeCrypto()
+    .createHash('sha256')
+    .update(`v${sql}\0${shape ?? ''}\0${scope === undefined ? '' : `s${scope}\0`}`)
   try {
     // node:v8 loads with the first key that needs it: most processes never do, and a module is start-up time.
     h.update(process.getBuiltinModule('node:v8').serialize(parameters))
@@ -32,5 +34,5 @@ export function resultDigest(
 
 /** A tag as stored: a hash under the namespace, so no tag is readable in Redis or on the bus. */
 export function tagDigest(namespace: string, tag: string): string {
-  return hash('sha256', `${namespace}\0${tag}`, 'base64url').slice(0, 32)
+  return nodeCrypto().hash('sha256', `${namespace}\0${tag}`, 'base64url').slice(0, 32)
 }

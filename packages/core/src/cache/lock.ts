@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto'
 import { toMilliseconds } from '../duration.js'
+import { nodeCrypto } from '../node-crypto.js'
 import type { CacheOptions } from './options.js'
 import type { RedisBytesStore } from './stores.js'
 
@@ -37,7 +37,7 @@ export class ServerLock {
     read: () => Promise<T | undefined>,
   ): Promise<T | undefined> {
     if (!this.#enabled) return undefined
-    const token = randomUUID()
+    const token = nodeCrypto().randomUUID()
     const taken = await safe(() => store.lock(key, token, this.#ttlMs))
     if (taken !== false) {
       // Ours (or Redis failed: run the query rather than wait on a store that is down).

@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto'
 import { type CacheOptions, type CacheStats, QueryCache, validateCacheOptions } from '../cache/query-cache.js'
 import { type CacheStatus, cacheStatus } from '../cache/status.js'
 import { WriteInvalidationPlugin } from '../cache/write-invalidation.js'
 import { toMilliseconds } from '../duration.js'
 import { SqlconnError } from '../errors.js'
+import { nodeCrypto } from '../node-crypto.js'
 import type { CompiledSql } from '../params.js'
 import { secretsCacheDefaults } from '../secrets.js'
 import type { RowTable } from '../table/table.js'
@@ -53,8 +53,8 @@ export class ConnectionCache {
   readonly #option: CacheOptions | false | undefined
   #cache: QueryCache | false | undefined
   #identity: string | undefined
-  /** Keys a private target's results to this connection instance. */
-  readonly #instanceId = randomUUID()
+  /** Keys a private target's results to this connection instance; made with its first identity (node:crypto loads only for the cache). */
+  #instanceId: string | undefined
 
   /** @param option the `cache` option given in code */
   constructor(host: CacheHost, option: CacheOptions | false | undefined) {
@@ -112,9 +112,9 @@ export class ConnectionCache {
   /** `cacheIdentity()`, plus this instance and its driver object when no one else can read the data. */
   #identityValues(): Record<string, unknown> {
     const out = this.#host.cacheIdentity()
-    return this.#host.isPrivateTarget()
-      ? { ...out, 'sqlconn:instance': `${this.#instanceId}:${this.#host.generation()}` }
-      : out
+    if (!this.#host.isPrivateTarget()) return out
+    this.#instanceId ??= nodeCrypto().randomUUID()
+    return { ...out, 'sqlconn:instance': `${this.#instanceId}:${this.#host.generation()}` }
   }
 
   /** Computes the identity again on next use (after a reset: an in-memory target is a new one). */

@@ -1,5 +1,5 @@
-import { createHash, scryptSync } from 'node:crypto'
 import type { OptionSpec } from '../contract.js'
+import { nodeCrypto } from '../node-crypto.js'
 import { objectId } from '../object-id.js'
 import { maskUrlPasswords, secretsIn, urlPasswords } from '../redact.js'
 import type { ResolvedConfig } from '../resolved-config.js'
@@ -13,7 +13,8 @@ function byIdentity(value: unknown, depth = 0): unknown {
   if (value === null || typeof value !== 'object' || depth > 8) return value
   if (value instanceof Date) return value.toISOString()
   if (ArrayBuffer.isView(value)) {
-    return `bytes:${createHash('sha256')
+    return `bytes:${nodeCrypto()
+      .createHash('sha256')
       .update(value as Uint8Array)
       .digest('base64url')}`
   }
@@ -71,7 +72,9 @@ export class SlowDigest {
   /** The digest of `text`, computed again only when `text` changed. */
   of(text: string): string {
     if (this.#last?.text !== text) {
-      const digest = scryptSync(text, 'sqlconn cache identity', 24, { N: 1 << 12 }).toString('base64url')
+      const digest = nodeCrypto()
+        .scryptSync(text, 'sqlconn cache identity', 24, { N: 1 << 12 })
+        .toString('base64url')
       this.#last = { text, digest }
     }
     return this.#last.digest
@@ -87,6 +90,6 @@ export function identityKey(typeName: string, values: Record<string, unknown>): 
     // A function counts by identity: two parsers with one name may read values differently.
     (_k, v) => (typeof v === 'bigint' ? `${v}n` : typeof v === 'function' ? `fn${objectId(v)}` : v),
   )
-  const digest = createHash('sha256').update(stable).digest('base64url')
+  const digest = nodeCrypto().createHash('sha256').update(stable).digest('base64url')
   return `${typeName}:${digest.slice(0, 32)}`
 }
