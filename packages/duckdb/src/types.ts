@@ -155,28 +155,6 @@ export function fieldsFor(names: readonly string[], types: readonly DuckDBType[]
 }
 
 /**
- * Types whose vector items already are the JS values sqlconn gives (numbers, bigints, booleans,
- * strings): read with `getItem` when the vector is not laid out as `readDirect` expects.
- */
-const DIRECT = new Set<DuckDBTypeId>([
-  DuckDBTypeId.BOOLEAN,
-  DuckDBTypeId.TINYINT,
-  DuckDBTypeId.SMALLINT,
-  DuckDBTypeId.INTEGER,
-  DuckDBTypeId.BIGINT,
-  DuckDBTypeId.UTINYINT,
-  DuckDBTypeId.USMALLINT,
-  DuckDBTypeId.UINTEGER,
-  DuckDBTypeId.UBIGINT,
-  DuckDBTypeId.FLOAT,
-  DuckDBTypeId.DOUBLE,
-  DuckDBTypeId.HUGEINT,
-  DuckDBTypeId.UHUGEINT,
-  DuckDBTypeId.VARCHAR,
-  DuckDBTypeId.ENUM,
-])
-
-/**
  * Fixed-width types whose vector is a typed array of the very values node-api's `getItem` returns
  * (numbers, or bigints for BIGINT and UBIGINT): read by index, no call per value.
  */
@@ -191,6 +169,19 @@ const TYPED_ITEMS = new Set<DuckDBTypeId>([
   DuckDBTypeId.UBIGINT,
   DuckDBTypeId.FLOAT,
   DuckDBTypeId.DOUBLE,
+])
+
+/**
+ * Types whose vector items already are the JS values sqlconn gives (numbers, bigints, booleans,
+ * strings): read with `getItem` when the vector is not laid out as `readDirect` expects.
+ */
+const DIRECT = new Set<DuckDBTypeId>([
+  ...TYPED_ITEMS,
+  DuckDBTypeId.BOOLEAN,
+  DuckDBTypeId.HUGEINT,
+  DuckDBTypeId.UHUGEINT,
+  DuckDBTypeId.VARCHAR,
+  DuckDBTypeId.ENUM,
 ])
 
 /**
