@@ -14,10 +14,7 @@ export { SHARED_STORE_DEFAULT_TTL, validateCacheOptions } from './options.js'
 
 const inflight = new Map<string, Promise<RowTable>>()
 
-/** Tag hashes a cache remembers before starting over. */
-const TAG_HASHES_KEPT = 1024
-
-/** What a query stores with its result: tag hashes (from `tagHash`). */
+/** What a query stores with its result: its tags as given (hashed only when a result is stored). */
 export interface StoreOptions {
   readonly tags?: readonly string[]
 }
@@ -43,7 +40,6 @@ export class QueryCache {
   readonly #events: CacheEvents
   readonly #lock: ServerLock
   readonly #tiers: Tiers
-  readonly #tagHashes = new Map<string, string>()
   #closed = false
   readonly stats: CacheStats = {
     hits: 0,
@@ -95,19 +91,9 @@ export class QueryCache {
     return `${this.#namespace}:${identity}:`
   }
 
-  /**
-   * A tag as stored and sent on the bus: a hash under the namespace, never the tag itself. Every
-   * read hashes its tags, hits included (only a miss stores them), so the hashes are remembered: a
-   * SHA-256 per tag was a third of an L1 hit's cost. Bounded: per-user tags must not grow it forever.
-   */
+  /** A tag as stored and sent on the bus: a hash under the namespace, never the tag itself. */
   tagHash(tag: string): string {
-    let hash = this.#tagHashes.get(tag)
-    if (hash === undefined) {
-      if (this.#tagHashes.size >= TAG_HASHES_KEPT) this.#tagHashes.clear()
-      hash = tagDigest(this.#namespace, tag)
-      this.#tagHashes.set(tag, hash)
-    }
-    return hash
+    return tagDigest(this.#namespace, tag)
   }
 
   /** The Redis URL results are shared through, if any (it may hold a password: mask it before printing). */
@@ -250,7 +236,9 @@ export class QueryCache {
         }
       }
       const table = await run()
-      await tiers.write(key, table, ttlMs ?? this.#defaultTtl, options.tags ?? [])
+      // Tags are hashed here, where a result is stored: a hit never pays for them.
+      const tags = options.tags?.map((t) => this.tagHash(t)) ?? []
+      await tiers.write(key, table, ttlMs ?? this.#defaultTtl, tags)
       return table
     })()
     // A grace answer is shared by the callers waiting on this run; the rejection carries it.
@@ -285,12 +273,12 @@ export class QueryCache {
   }
 
   /**
-   * Drops every entry carrying one of `tags` (hashes from `tagHash`): in this process's L1, in
+   * Drops every entry carrying one of `tags` (as given to `getOrRun`): in this process's L1, in
    * every other process's L1 (over the bus) and in Redis. Returns how many entries were dropped.
    */
   async invalidateTags(tags: readonly string[]): Promise<number> {
     if (!tags.length) return 0
-    return this.#tiers.invalidateTags(tags)
+    return this.#tiers.invalidateTags(tags.map((t) => this.tagHash(t)))
   }
 
   /** Releases a Redis store and bus this cache opened (shared ones close with their last user). */

@@ -142,8 +142,9 @@ export class ConnectionCache {
     const cache = options.cache === false || ttlMs === 0 ? false : this.store
     if (!cache) return { table: await abortable(run(compiled, options), options.signal), hit: false, tier: undefined }
     const key = cache.key(this.identity, compiled.sql, compiled.parameters, options.indexCol ?? null, options.scope)
-    const tags = options.tags?.map((t) => cache.tagHash(t))
-    const shared = cache.getOrRun(key, ttlMs, () => run(compiled, { indexCol: options.indexCol }), { tags })
+    const shared = cache.getOrRun(key, ttlMs, () => run(compiled, { indexCol: options.indexCol }), {
+      tags: options.tags,
+    })
     const { table, hit } = await abortable(shared, options.signal)
     return { table, hit, tier: cache.tier }
   }
@@ -153,7 +154,7 @@ export class ConnectionCache {
     const cache = this.store
     if (!cache || !tags.length) return
     try {
-      await cache.invalidateTags(tags.map((t) => cache.tagHash(t)))
+      await cache.invalidateTags(tags)
     } catch (err) {
       throw this.#host.redactError(err)
     }
