@@ -127,6 +127,9 @@ const lines = [
   `- Node: ${process.version} (${process.platform} ${process.arch}), ${cpuModel()}, ${os.cpus().length} cores`,
   `- Each case is a new \`node\` process, timed from spawn to exit; ${ROUNDS} interleaved rounds, median shown.`,
   '- Timings on a shared machine move a lot between runs: read the ratios to the raw driver in the same run.',
+  // A CA bundle named here is read by every process at start-up, raw or not: a constant on both sides
+  // that lowers every ratio, so a run says whether it had one.
+  `- NODE_EXTRA_CA_CERTS: ${process.env.NODE_EXTRA_CA_CERTS ? 'set (every process loads that CA file at start-up, which lowers the ratios)' : 'not set'}.`,
   '- CPU time (user + system, median) moves less than wall time when other work shares the cores: its ratio is a steadier reading of the same cost.',
   '',
   '| case | wall time (median) | × raw driver | CPU time (median) | × raw driver (CPU) | peak RSS (median) |',
