@@ -20,6 +20,7 @@ import { nativeLayers } from './native.js'
 import { MYSQL_OPTIONS, RESULT_OPTIONS } from './options.js'
 import { effectiveConfig, type PoolOptions, poolOptions } from './pool-options.js'
 import { destroyConnection, getConnection, queryTable, type Reader, ResultReader } from './read.js'
+import { ShapeCache } from './shapes.js'
 
 const ignore = () => {}
 
@@ -139,10 +140,8 @@ export class MysqlConnection<DB = any> extends SqlConnection<Pool, DB> {
    * mysql2, any statement. Rows come as arrays (`rowsAsArray`) and go straight into the table.
    */
   protected override execute(query: CompiledSql, options: { signal?: AbortSignal }): Promise<RowTable> {
-    return queryTable(this.raw, query.sql, query.parameters, this.#readOptions(), options.signal).catch(
-      (err: unknown) => {
-        throw this.#connectError(err)
-      },
+    return queryTable(this.raw, query.sql, query.parameters, this.#readOptions(), options.signal, (err) =>
+      this.#connectError(err),
     )
   }
 
@@ -272,10 +271,11 @@ export class MysqlConnection<DB = any> extends SqlConnection<Pool, DB> {
     if (!this.#reader) {
       const o = this.poolOptions
       const typeCast = o.typeCast !== undefined
-      this.#reader = {
+      const read = {
         jsonAsText: !typeCast && !o.jsonStrings && !o.supportBigNumbers,
         bigintAsText: !typeCast && o.supportBigNumbers === true && o.bigNumberStrings === true,
       }
+      this.#reader = { ...read, shapes: new ShapeCache(read) }
     }
     return this.#reader
   }

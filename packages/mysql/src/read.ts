@@ -1,7 +1,8 @@
 import { type RowTable, TableBuilder } from '@sqlconn/core'
 import type { Pool, PoolConnection, Query } from 'mysql2'
 import { connectPhase, isTransientMysqlError } from './errors.js'
-import { fieldInits, isJson, isMariadbJson, type MysqlField } from './types.js'
+import type { Shape, ShapeCache } from './shapes.js'
+import type { MysqlField } from './types.js'
 
 /** How results are read, from the connection's options. */
 export interface Reader {
@@ -14,17 +15,19 @@ export interface Reader {
   jsonAsText: boolean
   /** BIGINT arrives as decimal text (supportBigNumbers + bigNumberStrings): kept in a BigInt64Array. */
   bigintAsText: boolean
+  /** The result shapes this connection has read, so a repeated query works out its columns once. */
+  shapes: ShapeCache
 }
 
 /** Rows held before they are appended column by column (see ResultReader's pending rows). */
 const ROW_BLOCK = 256
 
 /**
- * Rows a whole-result table starts with room for; it doubles as rows arrive (most results are small).
- * Four keeps a column's first typed arrays within V8's 64-byte on-heap size: at 32, the off-heap
- * buffers of a 12-column one-row result cost 4x as much to build (about 6 µs a read).
+ * Rows a whole result holds before its table is started. A result that ends within them (most do)
+ * gets a table of its exact size in one pass: no column grows, and none is copied to trim its slack
+ * (a one-row result of 12 columns made a dozen typed arrays twice). Still few enough to die young.
  */
-const INITIAL_CAPACITY = 4
+const FIRST_BLOCK = 1024
 
 interface TypeCastField {
   type: string
@@ -44,13 +47,17 @@ function jsonAsText(field: TypeCastField, next: () => unknown): unknown {
  * result becomes one table.
  */
 export class ResultReader {
+  /** The table being filled; made when the first rows are appended, so a short result's is of its exact size. */
   #builder: TableBuilder | undefined
   /**
-   * Rows received and not yet in the builder: they go in ROW_BLOCK at a time, column by column
-   * (TableBuilder.appendRows' loop per column), cheaper than a call per value; still few enough to die young.
+   * Rows received and not yet in the builder: they go in ROW_BLOCK at a time (a whole result's first
+   * FIRST_BLOCK at once), column by column (TableBuilder.appendRows' loop per column), cheaper than a
+   * call per value; still few enough to die young.
    */
   readonly #pending: unknown[][] = []
-  #fields: ReturnType<typeof fieldInits> | undefined
+  #shape: Shape | undefined
+  /** The pending row count at which they are appended. */
+  #flushAt: number
   #resultIndex = -1
   #sets = 0
   readonly #reader: Reader
@@ -59,74 +66,85 @@ export class ResultReader {
 
   /**
    * @param reader how values are held, from the connection's options
-   * @param chunkSize rows per chunk for streams; for a whole result, the builder's first capacity
+   * @param chunkSize rows per chunk for streams (unused for a whole result)
    * @param onChunk receives each full chunk as it fills (streams), so rows are never all held at once
    */
-  constructor(reader: Reader, chunkSize = INITIAL_CAPACITY, onChunk?: (table: RowTable) => void) {
+  constructor(reader: Reader, chunkSize = Number.POSITIVE_INFINITY, onChunk?: (table: RowTable) => void) {
     this.#reader = reader
     this.#chunkSize = chunkSize
     this.#onChunk = onChunk
+    this.#flushAt = onChunk ? Math.min(ROW_BLOCK, chunkSize) : FIRST_BLOCK
   }
 
   /** Wires the reader to a query's `fields` and `result` events. */
   attach(query: Query): void {
     query.on('fields', (fields?: MysqlField[]) => this.#onFields(query, fields))
     query.on('result', (row: unknown, index?: number) => {
-      const builder = this.#builder
-      if (index !== this.#resultIndex || builder === undefined) return
+      if (index !== this.#resultIndex) return
       const pending = this.#pending
       pending.push(row as unknown[])
-      if (pending.length < ROW_BLOCK && !(this.#onChunk && builder.numRows + pending.length === this.#chunkSize)) return
-      builder.appendRows(pending)
-      pending.length = 0
-      if (this.#onChunk && builder.numRows === this.#chunkSize) {
-        const table = builder.finish()
-        this.#builder = new TableBuilder(this.#fields!, this.#chunkSize)
-        this.#onChunk(table)
-      }
+      if (pending.length === this.#flushAt) this.#flush(false)
     })
   }
 
   /** The table read (empty for a statement without rows); for chunks, the last partial chunk or undefined. */
   finish(): RowTable | undefined {
+    if (this.#pending.length > 0) this.#flush(true)
     const builder = this.#builder
     this.#builder = undefined
-    if (builder && this.#pending.length > 0) builder.appendRows(this.#pending)
-    this.#pending.length = 0
     if (this.#onChunk) return builder && builder.numRows > 0 ? builder.finish() : undefined
     // A statement without rows (an INSERT, a SET) gives an empty table.
-    return (builder ?? new TableBuilder([])).finish()
+    return (builder ?? new TableBuilder(this.#shape?.inits ?? [], 1)).finish()
   }
 
   /** Stops reading rows (an aborted query drains into nothing). */
   discard(): void {
     this.#builder = undefined
+    this.#shape = undefined
     this.#pending.length = 0
     this.#resultIndex = -2
+  }
+
+  /**
+   * Appends the pending rows, starting the table if there is none: of their exact count when they
+   * are the `last`, of a stream's chunk size, or of twice FIRST_BLOCK for a whole result that goes
+   * on (it doubles from there). Hands on a full chunk.
+   */
+  #flush(last: boolean): void {
+    const pending = this.#pending
+    let builder = this.#builder
+    if (builder === undefined) {
+      const capacity = last ? pending.length : this.#onChunk ? this.#chunkSize : 2 * pending.length
+      builder = this.#builder = new TableBuilder(this.#shape!.inits, capacity)
+    }
+    builder.appendRows(pending)
+    pending.length = 0
+    if (this.#onChunk && builder.numRows === this.#chunkSize) {
+      this.#builder = undefined
+      this.#onChunk(builder.finish())
+    }
+    // A chunk ends at its size exactly.
+    this.#flushAt = Math.min(ROW_BLOCK, this.#chunkSize - (this.#builder?.numRows ?? 0))
   }
 
   #onFields(query: Query, fields: MysqlField[] | undefined): void {
     const index = this.#sets++
     // Statements without rows (OK packets) and result sets after the first are not read.
-    if (fields === undefined || this.#fields !== undefined || this.#resultIndex === -2) return
+    if (fields === undefined || this.#shape !== undefined || this.#resultIndex === -2) return
     // mysql2 compiles its row parser from `query.options` and the fields right after this event.
     const options = (query as unknown as { options?: { typeCast?: unknown } }).options
-    const jsonText =
-      this.#reader.jsonAsText &&
-      fields.some(isJson) &&
-      options !== null &&
-      typeof options === 'object' &&
-      (options.typeCast === undefined || options.typeCast === true)
-    this.#fields = fieldInits(fields, { jsonAsText: jsonText, bigintAsText: this.#reader.bigintAsText })
-    if (jsonText) {
+    const typeCastFree =
+      options !== null && typeof options === 'object' && (options.typeCast === undefined || options.typeCast === true)
+    const shape = this.#reader.shapes.shapeOf(fields, typeCastFree)
+    if (shape.jsonText) {
       // MariaDB's JSON is UTF-8 text that only the `json` mark makes mysql2 parse: without the mark
       // (these field objects are this query's own) mysql2 reads the text as it reads any string,
       // with no per-value cost. MySQL's JSON type still needs the typeCast, which wraps every value
       // of the row in a call (about a tenth of a 100,000-row read).
-      for (const f of fields) if (isMariadbJson(f)) (f as { extendedFormat?: string }).extendedFormat = undefined
-      if (fields.some(isJson)) options!.typeCast = jsonAsText
+      for (const j of shape.mariadbJson) (fields[j] as { extendedFormat?: string }).extendedFormat = undefined
+      if (shape.jsonTypeCast) options!.typeCast = jsonAsText
     }
-    this.#builder = new TableBuilder(this.#fields, this.#onChunk ? this.#chunkSize : INITIAL_CAPACITY)
+    this.#shape = shape
     this.#resultIndex = index
   }
 }
@@ -137,57 +155,77 @@ export class ResultReader {
  * mysql2 reports a connection that dies under an event-style query (no callback) on the
  * connection, not on the query, so the connection's 'error' is listened to as well. A connection
  * that failed is destroyed (the pool opens a fresh one); otherwise it is released when its result
- * has been read.
+ * has been read. Errors reach the caller through `mapError`. One promise from the pool's callback
+ * to the table: no turn of the event loop is spent between them.
  */
-export async function queryTable(
+export function queryTable(
   pool: Pool,
   sql: string,
   values: readonly unknown[],
   reader: Reader,
-  signal?: AbortSignal,
+  signal: AbortSignal | undefined,
+  mapError: (error: unknown) => unknown = (error) => error,
 ): Promise<RowTable> {
-  signal?.throwIfAborted()
-  const conn = await getConnection(pool)
   return new Promise((resolve, reject) => {
-    const result = new ResultReader(reader)
-    let settled = false
-    let queryError: unknown
-    const settle = (error: unknown, table?: RowTable) => {
-      if (settled) return
-      settled = true
-      signal?.removeEventListener('abort', onAbort)
-      if (error !== undefined) reject(error)
-      else resolve(table!)
-    }
-    const onAbort = () => {
-      result.discard()
-      settle(signal!.reason)
-    }
-    const onConnectionError = (error: unknown) => {
-      conn.off('error', onConnectionError)
-      destroyConnection(conn)
-      settle(error)
-    }
-    signal?.addEventListener('abort', onAbort, { once: true })
-    conn.on('error', onConnectionError)
-    let query: Query
-    try {
-      query = conn.query({ sql, values: values as unknown[], rowsAsArray: true })
-    } catch (error) {
-      onConnectionError(error)
+    if (signal?.aborted) {
+      reject(signal.reason)
       return
     }
-    result.attach(query)
-    query.on('error', (error: unknown) => {
-      queryError = error
+    pool.getConnection((err, conn) => {
+      if (err) reject(mapError(connectPhase(err)))
+      else readTable(conn, sql, values, reader, signal, resolve, (error) => reject(mapError(error)))
     })
-    query.on('end', () => {
-      conn.off('error', onConnectionError)
-      if (queryError !== undefined && isTransientMysqlError(queryError)) destroyConnection(conn)
-      else conn.release()
-      if (queryError !== undefined) settle(queryError)
-      else settle(undefined, result.finish())
-    })
+  })
+}
+
+/** The rest of `queryTable()`, on the connection the pool gave. */
+function readTable(
+  conn: PoolConnection,
+  sql: string,
+  values: readonly unknown[],
+  reader: Reader,
+  signal: AbortSignal | undefined,
+  resolve: (table: RowTable) => void,
+  reject: (error: unknown) => void,
+): void {
+  const result = new ResultReader(reader)
+  let settled = false
+  let queryError: unknown
+  const settle = (error: unknown, table?: RowTable) => {
+    if (settled) return
+    settled = true
+    signal?.removeEventListener('abort', onAbort)
+    if (error !== undefined) reject(error)
+    else resolve(table!)
+  }
+  const onAbort = () => {
+    result.discard()
+    settle(signal!.reason)
+  }
+  const onConnectionError = (error: unknown) => {
+    conn.off('error', onConnectionError)
+    destroyConnection(conn)
+    settle(error)
+  }
+  signal?.addEventListener('abort', onAbort, { once: true })
+  conn.on('error', onConnectionError)
+  let query: Query
+  try {
+    query = conn.query({ sql, values: values as unknown[], rowsAsArray: true })
+  } catch (error) {
+    onConnectionError(error)
+    return
+  }
+  result.attach(query)
+  query.on('error', (error: unknown) => {
+    queryError = error
+  })
+  query.on('end', () => {
+    conn.off('error', onConnectionError)
+    if (queryError !== undefined && isTransientMysqlError(queryError)) destroyConnection(conn)
+    else conn.release()
+    if (queryError !== undefined) settle(queryError)
+    else settle(undefined, result.finish())
   })
 }
 

@@ -64,3 +64,32 @@ describe('MySQL decimal precision and scale', () => {
     expect(byName(again.schema.fields).p4_4).toMatchObject({ precision: 4, scale: 4 })
   })
 })
+
+describe('MySQL column types of a repeated query', () => {
+  it('types a column by its current definition when the table changes between two reads', async () => {
+    await database.admin('create table reshaped (id int primary key, v int not null, doc json)')
+    await database.admin(`insert into reshaped values (1, 7, '{"a":1}')`)
+    const conn = database.open()
+    const before = await conn.query('select * from reshaped', { cache: false })
+    expect(before.schema.fields.map((f) => [f.name, f.type, f.dbType])).toEqual([
+      ['id', 'int32', 'INT'],
+      ['v', 'int32', 'INT'],
+      ['doc', 'json', 'JSON'],
+    ])
+    await database.admin('alter table reshaped modify v decimal(6,2) null')
+    const after = await conn.query('select * from reshaped', { cache: false })
+    expect(after.schema.fields[1]).toMatchObject({ name: 'v', type: 'decimal', dbType: 'DECIMAL(6,2)', nullable: true })
+    expect(after.toArray()).toEqual([{ id: 1, v: '7.00', doc: { a: 1 } }])
+  })
+
+  it('keeps JSON as text on a repeated query, so changing a value read leaves the table as it was', async () => {
+    await database.admin('create table json_runs (doc json)')
+    await database.admin(`insert into json_runs values ('{"k":[1,2]}')`)
+    const conn = database.open()
+    await conn.query('select doc from json_runs', { cache: false })
+    const again = await conn.query('select doc from json_runs', { cache: false })
+    const doc = again.get(0)!.doc as { k: number[] }
+    doc.k.push(3)
+    expect(again.get(0)!.doc).toEqual({ k: [1, 2] })
+  })
+})
