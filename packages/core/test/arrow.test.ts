@@ -97,6 +97,23 @@ describe('toArrow()', () => {
     expect([...col].map((v) => (v === null ? null : decimalText(v as Uint32Array, 2)))).toEqual(DECIMALS)
   })
 
+  it('writes a thousand decimal texts with nulls, digit for digit', () => {
+    const texts: (string | null)[] = []
+    for (let i = 0; i < 1000; i++) {
+      const cents = BigInt(Math.round(Math.sin(i) * 1e9)) * (i % 3 === 0 ? 1234567890123n : 1n)
+      const abs = cents < 0n ? -cents : cents
+      const digits = abs.toString().padStart(3, '0')
+      texts.push(i % 13 === 5 ? null : `${cents < 0n ? '-' : ''}${digits.slice(0, -2)}.${digits.slice(-2)}`)
+    }
+    const t = tableFromRows(
+      texts.map((x) => ({ x })),
+      [{ name: 'x', type: 'decimal', precision: 38, scale: 2 }],
+    )
+    const col = t.toArrow().getChild('x')!
+    expect(String(col.type)).toBe('Decimal[38e+2]')
+    expect([...col].map((v) => (v === null ? null : decimalText(v as Uint32Array, 2)))).toEqual(texts)
+  })
+
   it('keeps decimals above precision 38 and NaN as text', () => {
     const wide = tableFromRows([{ x: '1.5' }], [{ name: 'x', type: 'decimal', precision: 50, scale: 1 }]).toArrow()
     expect(String(wide.schema.fields[0]!.type)).toBe('Utf8')
@@ -186,6 +203,16 @@ describe('toArrow()', () => {
     const col = t.toArrow().getChild('v')!
     expect(String(col.type)).toBe('Utf8')
     expect([...col]).toEqual(['1', 'two'])
+  })
+
+  it('keeps a text column as text of every value when a number comes after many strings', () => {
+    const values: unknown[] = Array.from({ length: 300 }, (_, i) => `s${i}`)
+    values[200] = 42
+    const col = tableFromRows(values.map((v) => ({ v })))
+      .toArrow()
+      .getChild('v')!
+    expect(String(col.type)).toBe('Utf8')
+    expect([...col]).toEqual(values.map(String))
   })
 
   it('keeps a column with a value out of its integer range as text instead of wrapping it', () => {

@@ -1,5 +1,6 @@
 import type * as A from 'apache-arrow'
 import { validity } from './arrow-data.js'
+import { textUnits } from './arrow-text.js'
 import type { Arrow } from './arrow-module.js'
 import { type ColumnData, isNullAt, valueAt } from './storage.js'
 
@@ -82,17 +83,44 @@ export function decimalData(a: Arrow, type: A.Decimal, col: ColumnData): A.Data<
   return a.makeData({ type, length: col.length, nullCount: col.nullCount, nullBitmap: validity(col), data: words })
 }
 
+/** Rows per block of decimalWords (see there). */
+const DECIMAL_BLOCK = 64
+
 /**
- * Fills `words` with the column's decimals; false at a value that does not fit. The loop is the last
- * thing here: V8 compiles a long loop on the stack while it runs, and that code deoptimized on every
- * call at a statement after the loop it had never seen run.
+ * Fills `words` with the column's decimals; false at a value that does not fit. Text comes in
+ * blocks of rows, each first only looked at (textUnits, see packUtf8: the driver's strings lie
+ * scattered through the heap, and a loop that only touches them overlaps their cache misses, which
+ * the parse cannot), then parsed. The loop is the last thing here: V8 compiles a long loop on the
+ * stack while it runs, and that code deoptimized on every call at a statement after the loop it had
+ * never seen run.
  */
 function decimalWords(col: ColumnData, scale: number, precision: number, words: Uint32Array): boolean {
   const length = col.length
+  const values = col.storage.kind === 'any' ? col.storage.values : undefined
+  for (let from = 0; from < length; from += DECIMAL_BLOCK) {
+    const to = Math.min(length, from + DECIMAL_BLOCK)
+    if (values) _touched = textUnits(values, from, to)
+    if (!decimalBlock(col, scale, precision, words, from, to)) return false
+  }
+  return true
+}
+
+/** The last result of textUnits in decimalWords, kept so the compiler cannot drop its reads as unused. */
+let _touched = 0
+
+/** Rows `from` to `to` of decimalWords; false at a value that does not fit. */
+function decimalBlock(
+  col: ColumnData,
+  scale: number,
+  precision: number,
+  words: Uint32Array,
+  from: number,
+  to: number,
+): boolean {
   const s = col.storage
   const values = s.kind === 'any' ? s.values : undefined
   const numbers = s.kind === 'f64' ? s.values : undefined
-  for (let i = 0; i < length; i++) {
+  for (let i = from; i < to; i++) {
     if (isNullAt(col, i)) continue
     let scaled = numbers ? scaledNumber(numbers[i]!, scale, precision) : Number.NaN
     let text = ''

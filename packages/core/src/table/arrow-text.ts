@@ -24,11 +24,14 @@ export function textData(a: Arrow, type: A.Utf8, col: ColumnData, json = false):
   return a.makeData({ ...base, data: packed.data, valueOffsets: packed.offsets })
 }
 
-/** Strings up to this length are copied character by character while they are ASCII (see packChunk). */
+/** Strings up to this length are copied character by character while they are ASCII (see packBlock). */
 const SHORT_TEXT = 64
 
-/** Rows per call of packChunk (see packUtf8). */
-const PACK_CHUNK = 2048
+/**
+ * Rows per block of packUtf8: each block's strings are first only looked at (textUnits), then copied
+ * (packBlock). Small enough that a block's strings are still in the CPU's caches for the copy.
+ */
+const PACK_BLOCK = 64
 
 /** The output of packUtf8 while it is being written. */
 interface Packing {
@@ -40,13 +43,15 @@ interface Packing {
 }
 
 /**
- * Strings (null as empty) encoded as UTF-8 into one buffer with offsets, in one pass over the values;
- * undefined at the first value that is neither a string nor null (the caller makes text first).
- * One pass matters: the strings of a wide result lie scattered through the heap (the driver made them
- * row by row), and reading each one is a cache miss; a pass to check the values and another to size
- * the buffer measured as slow as the copy itself. The buffer is sized from the first strings and grows
- * by doubling. The rows go in chunks through a small function, which V8 optimizes as a whole after a
- * few calls; one long loop ran in on-stack-replaced code that kept deoptimizing at its exits.
+ * Strings (null as empty) encoded as UTF-8 into one buffer with offsets; undefined at the first value
+ * that is neither a string nor null (the caller makes text first). The strings of a result lie
+ * scattered through the heap (the driver made them row by row, among the other columns' values), so
+ * reading each one costs a cache and TLB miss, and the copy loop, with a dozen instructions per
+ * character, lets the CPU overlap only two or three of them. So each block of rows is walked twice:
+ * a loop that only reads each string's length (a few instructions per string, dozens of misses in
+ * flight at once), then the copy, which finds the strings in cache. 100,000 ten-character strings
+ * of a 12-column PostgreSQL result: 13.5 ms in one pass, 6.3 ms in two. The buffer is sized from
+ * the first strings and grows by doubling (a block's length sum says when, before its copy).
  */
 function packUtf8(values: readonly unknown[], length: number): { data: Uint8Array; offsets: Int32Array } | undefined {
   let sample = 0
@@ -63,11 +68,7 @@ function packUtf8(values: readonly unknown[], length: number): { data: Uint8Arra
     at: 0,
     offsets: new Int32Array(length + 1),
   }
-  for (let from = 0; from < length; from += PACK_CHUNK) {
-    const at = packChunk(p, values, from, Math.min(length, from + PACK_CHUNK))
-    if (at < 0) return undefined
-    p.at = at
-  }
+  if (!packBlocks(p, values, length)) return undefined
   const at = p.at
   // Copied to the exact size only when the slack is worth it, since fresh memory is what this step
   // pays most for.
@@ -76,25 +77,47 @@ function packUtf8(values: readonly unknown[], length: number): { data: Uint8Arra
 }
 
 /**
- * Rows `from` to `to` of packUtf8: the bytes written so far, or -1 at a value that is not text. The
- * loop is the last thing here (no store after it): V8 compiles it on the stack while it runs, and
- * that code deoptimized at every exit to a statement it had never seen run. A short ASCII string is copied a
- * character at a time (2x to 3x faster than a `Buffer.write` call, which costs more to enter than
- * to copy 20 bytes); the first character above 0x7f hands the whole string to `Buffer.write`, so
- * UTF-8 (lone surrogates included) is always Node's own encoding. A string that might not fit (3
- * bytes per UTF-16 unit at most) grows the buffer first, so no write is ever cut short.
+ * All rows of packUtf8, block by block; false at a value that is not text. The loop is the last
+ * thing here: V8 compiles a long loop on the stack while it runs, and that code deoptimized at
+ * every exit to a statement it had never seen run.
  */
-function packChunk(p: Packing, values: readonly unknown[], from: number, to: number): number {
+function packBlocks(p: Packing, values: readonly unknown[], length: number): boolean {
+  for (let from = 0; from < length; from += PACK_BLOCK) {
+    const to = Math.min(length, from + PACK_BLOCK)
+    const units = textUnits(values, from, to)
+    if (units < 0) return false
+    // UTF-8 takes at most 3 bytes per UTF-16 unit (a surrogate pair: 4 for 2), so no write is cut short.
+    if (p.bytes.length - p.at < 3 * units) growBytes(p, p.at, 3 * units)
+    p.at = packBlock(p, values, from, to)
+  }
+  return true
+}
+
+/** The UTF-16 length of the strings of rows `from` to `to`, or -1 at a value that is neither text nor null. */
+export function textUnits(values: readonly unknown[], from: number, to: number): number {
+  let units = 0
+  for (let i = from; i < to; i++) {
+    const text = values[i]
+    if (typeof text === 'string') units += text.length
+    else if (text != null) return -1
+  }
+  return units
+}
+
+/**
+ * Rows `from` to `to` of packUtf8 (text or null, with room for them): the bytes written so far. A
+ * short ASCII string is copied a character at a time (2x to 3x faster than a `Buffer.write` call,
+ * which costs more to enter than to copy 20 bytes); the first character above 0x7f hands the whole
+ * string to `Buffer.write`, so UTF-8 (lone surrogates included) is always Node's own encoding.
+ */
+function packBlock(p: Packing, values: readonly unknown[], from: number, to: number): number {
   const offsets = p.offsets
-  let bytes = p.bytes
+  const bytes = p.bytes
   let at = p.at
   for (let i = from; i < to; i++) {
     const text = values[i]
     if (typeof text === 'string') {
       const n = text.length
-      if (bytes.length - at < 3 * n) {
-        bytes = growBytes(p, at, 3 * n)
-      }
       let k = 0
       if (n <= SHORT_TEXT) {
         for (; k < n; k++) {
@@ -104,8 +127,6 @@ function packChunk(p: Packing, values: readonly unknown[], from: number, to: num
         }
       }
       at += k === n ? n : p.buf.write(text, at)
-    } else if (text != null) {
-      return -1
     }
     offsets[i + 1] = at
   }
