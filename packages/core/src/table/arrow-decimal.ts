@@ -1,7 +1,7 @@
 import type * as A from 'apache-arrow'
 import { validity } from './arrow-data.js'
-import { textUnits } from './arrow-text.js'
 import type { Arrow } from './arrow-module.js'
+import { textUnits } from './arrow-text.js'
 import { type ColumnData, isNullAt, valueAt } from './storage.js'
 
 const TWO_32 = 2 ** 32
