@@ -13,13 +13,15 @@ import {
   cpuModel,
   elapsed,
   fmtInt,
+  fmtTime,
   headline,
   item,
   MEMORY_SIZES,
   measureArrow,
-  measureConcurrency,
+  measureConcurrencyPaired,
   measureMemory,
   narrowAndWide,
+  pairedRatio,
   prng,
   queryTasks,
   requireGc,
@@ -108,6 +110,7 @@ let results
 let memory
 let arrow
 let concurrency
+let oneRow
 let version = ''
 
 const admin = mysql.createPool({ uri: SERVER_URL, connectionLimit: 1 })
@@ -133,6 +136,18 @@ try {
     ...(await queryTasks(conn, SQL, limit, { hit: true })),
   }))
 
+  // The one-row target from interleaved pairs of calls (see pairedRatio): tinybench's separate runs
+  // of each side swung it from 1.05x to 1.37x between runs.
+  oneRow = await pairedRatio(
+    async () => {
+      sink += (await run(pool, SQL, [1])).length
+    },
+    async () => {
+      sink += (await conn.query(SQL, { params: [1], cache: false })).numRows
+    },
+    { label: 'limit 1 ' },
+  )
+
   memory = await measureMemory(MEMORY_SIZES, (limit) => run(pool, SQL, [limit]), conn, SQL)
 
   arrow = await measureArrow(conn, SQL, ROWS, (limit) => run(pool, SQL, [limit]))
@@ -144,7 +159,7 @@ try {
     uri: url.toString(),
     connectionLimit: CONCURRENT_POOL,
   })
-  concurrency = await measureConcurrency(
+  concurrency = await measureConcurrencyPaired(
     narrowAndWide(shared, {
       narrow: {
         name: 'narrow (1,000 rows x 2 int)',
@@ -185,7 +200,7 @@ writeResults('RESULTS-mysql.md', {
     ...concurrencySection(concurrency, `raw mysql2 pool (connectionLimit ${CONCURRENT_POOL})`),
   ],
   targets: [
-    ...sharedTargets({ results, arrow, concurrency, rows: ROWS, oneRow: true }),
+    ...sharedTargets({ results, arrow, concurrency, rows: ROWS, oneRow: true, oneRowPaired: oneRow }),
     [`\`query()\` at ${fmtInt(ROWS)} rows ≤ 0.9x raw time`, `${speedRatio.toFixed(2)}x`, yesNo(speedRatio <= 0.9)],
     [
       `RowTable memory ≤ 0.6x the driver's row objects (${fmtInt(ROWS)} rows)`,
@@ -193,6 +208,11 @@ writeResults('RESULTS-mysql.md', {
       yesNo(memRatio <= 0.6),
     ],
     ['overhead for one row (informational)', `${overheadUs.toFixed(1)} µs`, ''],
+    [
+      'one row, p50 of the interleaved pairs: raw / `query()` (informational)',
+      `${fmtTime(oneRow.rawP50)} / ${fmtTime(oneRow.queryP50)}`,
+      '',
+    ],
     [`memory-cache hit / \`query()\` (${fmtInt(ROWS)} rows, informational)`, `${hitPct.toFixed(3)}%`, ''],
   ],
 })
