@@ -257,6 +257,30 @@ function epochMs(s: string, withTime: boolean): number | undefined {
 
 const identity = (value: string): string => value
 
+/** The integer types pg-types reads with `parseInt(value, 10)`: int2, int4 and oid. */
+const INT_OIDS = [21, 23, 26]
+
+/**
+ * `parseInt(value, 10)`, pg's own parser for int2, int4 and oid, digit by digit for the text
+ * PostgreSQL sends (an optional minus, at most 10 digits: exact in a Number). V8's parseInt leaves
+ * its fast path for any string not yet used as an index, and a call into the runtime cost as much
+ * as the rest of reading the value. Anything else goes to parseInt itself, so the result is always
+ * the same value (-0 for '-0' included).
+ */
+function parseSmallInt(value: string): number {
+  const len = value.length
+  const negative = value.charCodeAt(0) === 45
+  let i = negative ? 1 : 0
+  if (len - i < 1 || len - i > 10) return Number.parseInt(value, 10)
+  let n = 0
+  for (; i < len; i++) {
+    const d = value.charCodeAt(i) - 48
+    if (d < 0 || d > 9) return Number.parseInt(value, 10)
+    n = n * 10 + d
+  }
+  return negative ? -n : n
+}
+
 /**
  * The type parsers of one query, handed to pg as its `types`. Building a Date or an object per
  * value costs more than the rest of the read, so where pg's default parser is in place sqlconn
@@ -280,7 +304,8 @@ export class QueryTypes implements TypeSource {
   /**
    * Called by pg for each column of the result. Returns pg's own parser unless it is the default
    * one for json, int8 or a date type, in which case the cheaper form is returned and recorded in
-   * `decodes` so the table can rebuild pg's value when it is read.
+   * `decodes` so the table can rebuild pg's value when it is read, or for int2, int4 or oid, whose
+   * faster parser gives pg's very value.
    */
   getTypeParser(oid: number, format = 'text'): Parser {
     const parser = this.base.getTypeParser(oid, format) as Parser
@@ -289,6 +314,8 @@ export class QueryTypes implements TypeSource {
       this.decodes.set(oid, 'int64-text')
       return identity
     }
+    // The same value as pg's parser, so nothing is recorded to undo when it is read.
+    if (INT_OIDS.includes(oid)) return parseSmallInt
     if (oid === 114 || oid === 3802) {
       this.decodes.set(oid, 'json')
       return identity

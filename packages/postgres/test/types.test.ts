@@ -158,6 +158,29 @@ describe('PostgreSQL dates and timestamps', () => {
   })
 })
 
+describe('integer columns', () => {
+  it('reads int2, int4 and oid values at their limits exactly as pg does', async () => {
+    const q = `select v::int2 as i2, w::int4 as i4, o::oid as o
+                 from (values (-32768, -2147483648, 0), (32767, 2147483647, 4294967295), (0, -7, 12),
+                              (null, null, null)) as t(v, w, o)`
+    const expected = (await raw.query(q)).rows
+    const t = await conn.query(q, { cache: false })
+    expect(t.toArray()).toStrictEqual(expected)
+    expect(expected[1]).toEqual({ i2: 32767, i4: 2147483647, o: 4294967295 })
+  })
+
+  it('reads int4 with a parser set through pg.types.setTypeParser', async () => {
+    const before = pg.types.getTypeParser(23)
+    pg.types.setTypeParser(23, (s: string) => `int:${s}`)
+    try {
+      const t = await conn.query('select 42::int4 as n', { cache: false })
+      expect(t.get(0)).toEqual({ n: 'int:42' })
+    } finally {
+      pg.types.setTypeParser(23, before)
+    }
+  })
+})
+
 describe('user-configured pg type parsers', () => {
   it('reads int8 and timestamps with parsers set through pg.types.setTypeParser', async () => {
     const before8 = pg.types.getTypeParser(20)
