@@ -271,7 +271,7 @@ export type LogicalType =
 export type TimeUnit = 's' | 'ms' | 'us' | 'ns'
 
 /** See `FieldInit.decode`. */
-export type Decode = 'json' | 'epoch-ms' | 'int64-text'
+export type Decode = 'json' | 'epoch-ms' | 'int64-text' | 'ticks'
 
 /** What an adapter knows about a column before reading it. */
 export interface FieldInit {
@@ -285,7 +285,12 @@ export interface FieldInit {
   precision?: number
   /** See `precision`. */
   scale?: number
-  /** For `timestamp`/`timestamptz` columns: the unit the database keeps them in (Arrow's Timestamp unit). */
+  /**
+   * For `timestamp`/`timestamptz` columns: the unit the database keeps them in (Arrow's Timestamp
+   * unit). For `time` columns held as ticks: their unit (exported as Arrow's Time64 for `us` and `ns`;
+   * a `time` without a unit stays Utf8 text). For `interval` columns of `{ months, days, micros }`
+   * (`unit: 'us'`) or `{ months, days, nanos }` (`'ns'`): exported as Arrow's Interval(MONTH_DAY_NANO).
+   */
   unit?: TimeUnit
   /** For `list` (one element field), `struct` (its fields) and `map` (key and value fields) columns. */
   children?: FieldInit[]
@@ -294,7 +299,11 @@ export interface FieldInit {
    * - `'json'`: JSON text, kept as text and parsed when read (the driver's parsed value, lazily);
    * - `'epoch-ms'`: numbers of milliseconds since the epoch, read back as Dates;
    * - `'int64-text'`: integers as decimal text (pg's int8), held in a BigInt64Array and read back
-   *   as the same text.
+   *   as the same text;
+   * - `'ticks'`: the database's own 64-bit integers (bigints, or in bulk through
+   *   `ColumnBuilder.appendInt64s`) counting the field's `unit` since the epoch (`timestamp`,
+   *   `timestamptz`: read back as Dates, truncated to the millisecond) or since midnight (`time`: read
+   *   back as text, `'10:11:12.345678'`). Held exact, so Arrow and the cache keep every digit.
    */
   decode?: Decode
 }

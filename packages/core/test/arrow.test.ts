@@ -4,7 +4,7 @@ import { promisify } from 'node:util'
 import * as arrow from 'apache-arrow'
 import pl from 'nodejs-polars'
 import { describe, expect, it } from 'vitest'
-import { type FieldInit, tableFromRows, useArrow } from '../src/index.js'
+import { type FieldInit, TableBuilder, tableFromRows, useArrow } from '../src/index.js'
 import { decodeTable, encodeTable } from '../src/table/codec.js'
 import { decimalText } from '../src/testing/arrow.js'
 
@@ -85,6 +85,53 @@ describe('toArrow()', () => {
     expect(t.schema.fields.find((f) => f.name === 'j')!.metadata.get('ARROW:extension:name')).toBe('arrow.json')
     const back = arrow.tableFromIPC(arrow.tableToIPC(t)).get(0)!.toJSON()
     expect(back).toMatchObject({ b: true, i64: 4n, s: 'x', d: 0, ts: 1000, tz: 2000, j: '{"a":1}', wide: '1.5' })
+  })
+
+  it('writes ticks as Timestamp and Time64 of their unit, and intervals as MONTH_DAY_NANO, exactly', () => {
+    const b = new TableBuilder([
+      { name: 'ts', type: 'timestamp', unit: 'us', decode: 'ticks' },
+      { name: 'ns', type: 'timestamptz', unit: 'ns', decode: 'ticks' },
+      { name: 't', type: 'time', unit: 'us', decode: 'ticks' },
+      { name: 'tn', type: 'time', unit: 'ns', decode: 'ticks' },
+      { name: 'iv', type: 'interval', unit: 'us' },
+    ])
+    b.appendRow([
+      11833959845123456n,
+      -315521754876543211n,
+      36000123456n,
+      36000123456789n,
+      { months: -1, days: 2, micros: -3000004n },
+    ])
+    b.appendRow([null, null, null, null, null])
+    const t = b.finish()
+    const read = arrow.tableFromIPC(t.toArrowIPC())
+    expect(read.schema.fields.map((f) => String(f.type))).toEqual([
+      'Timestamp<MICROSECOND>',
+      'Timestamp<NANOSECOND, UTC>',
+      'Time64<MICROSECOND>',
+      'Time64<NANOSECOND>',
+      'Interval<MONTH_DAY_NANO>',
+    ])
+    const raw = (name: string) => read.getChild(name)!.data[0]!.values
+    expect(raw('ts')).toEqual(new BigInt64Array([11833959845123456n, 0n]))
+    expect(raw('ns')).toEqual(new BigInt64Array([-315521754876543211n, 0n]))
+    expect(raw('t')).toEqual(new BigInt64Array([36000123456n, 0n]))
+    expect(raw('tn')).toEqual(new BigInt64Array([36000123456789n, 0n]))
+    const iv = read.getChild('iv')!.get(0) as Int32Array
+    expect([iv[0], iv[1], new BigInt64Array(iv.buffer, iv.byteOffset + 8, 1)[0]]).toEqual([-1, 2, -3000004000n])
+    expect(read.getChild('iv')!.get(1)).toBeNull()
+  })
+
+  it('keeps a time or interval without a unit (MySQL TIME past 24 hours) as text', () => {
+    const t = tableFromRows(
+      [{ t: '838:59:59', iv: '1 day' }],
+      [
+        { name: 't', type: 'time' },
+        { name: 'iv', type: 'interval' },
+      ],
+    ).toArrow()
+    expect(t.schema.fields.map((f) => String(f.type))).toEqual(['Utf8', 'Utf8'])
+    expect(t.get(0)!.toJSON()).toEqual({ t: '838:59:59', iv: '1 day' })
   })
 
   it('writes decimals with a declared precision as exact Decimal128, nulls included', () => {

@@ -193,9 +193,103 @@ describe('table encoding for byte stores', () => {
   it('refuses bytes that are not an encoded table', () => {
     expect(() => decodeTable(new Uint8Array([1, 2, 3]))).toThrow()
   })
+
+  it('refuses an entry of the previous format (SQC2) rather than misreading it, so the cache treats it as a miss', () => {
+    const bytes = encodeTable(build())
+    expect(bytes.toString('latin1', 0, 4)).toBe('SQC3')
+    bytes.write('SQC2', 0, 'latin1')
+    expect(() => decodeTable(bytes)).toThrow(/unknown format/)
+  })
 })
 
 describe('decoded columns', () => {
+  it('hold ticks as the exact integers and read them back as Dates and time-of-day text', () => {
+    const b = new TableBuilder([
+      { name: 'us', type: 'timestamp', unit: 'us', decode: 'ticks' },
+      { name: 'ns', type: 'timestamptz', unit: 'ns', decode: 'ticks' },
+      { name: 't', type: 'time', unit: 'us', decode: 'ticks' },
+      { name: 'tn', type: 'time', unit: 'ns', decode: 'ticks' },
+    ])
+    // 2345-01-02T03:04:05.123456Z (past a double's exact microseconds), 1969-12-31T23:59:59.999999Z.
+    b.appendRow([11833959845123456n, -315521754876543211n, 36000123456n, 36000123456789n])
+    b.appendRow([-1n, 1n, 86_400_000_000n, 500_000_000n])
+    b.appendRow([null, null, null, null])
+    const t = b.finish()
+    expect(columnData(t.getChild('us')!).storage).toMatchObject({ kind: 'ticks', unit: 'us', since: 'epoch' })
+    expect(columnData(t.getChild('t')!).storage).toMatchObject({ kind: 'ticks', unit: 'us', since: 'midnight' })
+    expect(t.toArray()).toEqual([
+      {
+        us: new Date('2345-01-02T03:04:05.123Z'),
+        ns: new Date('1960-01-02T03:04:05.124Z'),
+        t: '10:00:00.123456',
+        tn: '10:00:00.123456789',
+      },
+      { us: new Date(0), ns: new Date(0), t: '24:00:00', tn: '00:00:00.5' },
+      { us: null, ns: null, t: null, tn: null },
+    ])
+    const back = decodeTable(encodeTable(t))
+    expect(back.schema).toEqual(t.schema)
+    expect(columnData(back.getChild('ns')!).storage).toEqual(columnData(t.getChild('ns')!).storage)
+    expect(back.toArray()).toEqual(t.toArray())
+  })
+
+  it('read back every tick as the Date of its integer divided toward zero, as node-api does in BigInt', () => {
+    const fields = (['us', 'ns'] as const).map((unit) => ({
+      name: unit,
+      type: 'timestamp' as const,
+      unit,
+      decode: 'ticks' as const,
+    }))
+    const b = new TableBuilder(fields)
+    const picks: bigint[] = [0n, 1n, -1n, 999n, -999n, 1000n, -1000n, -1001n, 2n ** 53n + 1n, -(2n ** 53n) - 1n]
+    for (const e of [3n, 12n, 15n, 16n, 17n, 18n])
+      picks.push(10n ** e + 999_999n, -(10n ** e) - 999_999n, -(10n ** e) + 1n)
+    let x = 0x2545f4914f6cdd1dn
+    for (let k = 0; k < 2000; k++) {
+      // xorshift64: values of every size and sign; kept inside the range a Date can hold (8.64e15 ms) at both units.
+      x ^= (x << 13n) & 0xffffffffffffffffn
+      x ^= x >> 7n
+      x ^= (x << 17n) & 0xffffffffffffffffn
+      const v = BigInt.asIntN(64, x) >> BigInt(k % 40)
+      picks.push(v % 8_000_000_000_000_000n)
+    }
+    for (const v of picks) b.appendRow([v, v])
+    const t = b.finish()
+    const us = t.getChild('us')!.toArray() as Date[]
+    const ns = t.getChild('ns')!.toArray() as Date[]
+    picks.forEach((v, i) => {
+      expect(us[i]!.getTime(), `us ${v}`).toBe(Number(v / 1000n))
+      expect(ns[i]!.getTime(), `ns ${v}`).toBe(Number(v / 1_000_000n))
+    })
+  })
+
+  it('copy ticks in bulk, nulls zeroed, and take single values after them', () => {
+    const b = new TableBuilder([{ name: 'at', type: 'timestamp', unit: 'us', decode: 'ticks' }], 2)
+    const col = b.column(0)
+    col.append(null)
+    // Rows 1 to 4 of a driver's vector; row 2 null (bit clear) and holding garbage.
+    col.appendInt64s(new BigInt64Array([9n, 1000n, 777n, 3000n, 4000n, 9n]), 1, 5, new Uint8Array([0b111011]))
+    col.append(5000n)
+    const data = columnData(b.finish().getChild('at')!)
+    expect(data.storage).toMatchObject({
+      kind: 'ticks',
+      values: new BigInt64Array([0n, 1000n, 0n, 3000n, 4000n, 5000n]),
+    })
+    expect(data.nullCount).toBe(2)
+  })
+
+  it('fall back to plain values, as they read back, when a tick column gets another value', () => {
+    const b = new TableBuilder([{ name: 't', type: 'time', unit: 'us', decode: 'ticks' }])
+    b.appendRow([1_500_000n])
+    b.appendRow(['25:00:00'])
+    b.appendRow([2_000_000n])
+    expect(b.finish().getChild('t')!.toArray()).toEqual(['00:00:01.5', '25:00:00', '00:00:02'])
+  })
+
+  it('refuse ticks without a unit', () => {
+    expect(() => new TableBuilder([{ name: 't', type: 'time', decode: 'ticks' }])).toThrow(/need a unit/)
+  })
+
   it('read epoch milliseconds back as Dates', () => {
     const b = new TableBuilder([{ name: 'at', type: 'timestamptz', decode: 'epoch-ms' }])
     b.appendRow([Date.UTC(2024, 5, 1)])

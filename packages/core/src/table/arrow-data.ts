@@ -127,6 +127,8 @@ export function allNull(a: Arrow, type: A.DataType, length: number): A.Data {
   }
   if (a.DataType.isBool(type)) return a.makeData({ type, ...base, data: new Uint8Array((length + 7) >> 3) })
   if (a.DataType.isDecimal(type)) return a.makeData({ type, ...base, data: new Uint32Array(length * 4) })
+  // Interval(MONTH_DAY_NANO), the one interval sqlconn makes: 16 bytes a value.
+  if (a.DataType.isInterval(type)) return a.makeData({ type, ...base, data: new Int32Array(length * 4) })
   const Out = (type as A.Int).ArrayType as unknown as new (n: number) => TypedOut
   return a.makeData({ type: type as A.Int, ...base, data: new Out(length) as never })
 }

@@ -4,6 +4,7 @@ import { slowData } from './arrow-convert.js'
 import { allNull, fastData } from './arrow-data.js'
 import { decimalData } from './arrow-decimal.js'
 import { type Arrow, loadArrow } from './arrow-module.js'
+import { intervalData, ticksData } from './arrow-temporal.js'
 import { textData } from './arrow-text.js'
 import type { ColumnData } from './storage.js'
 import type { Field, LogicalType, Schema, TimeUnit } from './types.js'
@@ -66,6 +67,14 @@ function arrowType(a: Arrow, field: Field): A.DataType {
     case 'timestamp':
     case 'timestamptz':
       return timestampType(a, field.unit ?? 'ms', field.type === 'timestamptz' ? 'UTC' : undefined)
+    case 'time':
+      // Only a time the adapter holds exactly (ticks of a unit) is Time64; MySQL's TIME (up to 838
+      // hours, no unit) and the rest stay text.
+      if (field.unit === 'us') return new a.TimeMicrosecond()
+      if (field.unit === 'ns') return new a.TimeNanosecond()
+      return new a.Utf8()
+    case 'interval':
+      return field.unit === 'us' || field.unit === 'ns' ? new a.IntervalMonthDayNano() : new a.Utf8()
     case 'decimal':
       return isDecimal128(field) ? new a.Decimal(field.scale ?? 0, field.precision!, 128) : new a.Utf8()
     case 'list':
@@ -82,7 +91,7 @@ function arrowType(a: Arrow, field: Field): A.DataType {
         ) as never,
       )
     default:
-      // time, interval, json, uuid, list, unknown: text keeps every value exact.
+      // json, uuid, unknown: text keeps every value exact.
       return new a.Utf8()
   }
 }
@@ -96,10 +105,11 @@ function timestampType(a: Arrow, unit: TimeUnit, zone: string | undefined): A.Ti
 
 /**
  * The Arrow field of a nested column's child. Values inside lists, structs and maps are converted
- * one by one, so a decimal there stays exact as text rather than Decimal128.
+ * one by one, so a decimal, a time or an interval there stays exact as text.
  */
 function childField(a: Arrow, field: Field): A.Field {
-  const type = field.type === 'decimal' ? new a.Utf8() : arrowType(a, field)
+  const asText = field.type === 'decimal' || field.type === 'time' || field.type === 'interval'
+  const type = asText ? new a.Utf8() : arrowType(a, field)
   return new a.Field(field.name, type, field.nullable)
 }
 
@@ -175,5 +185,7 @@ function columnToData(a: Arrow, type: A.DataType, col: ColumnData, logical: Logi
   if (col.storage.kind === 'null') return allNull(a, type, length)
   if (a.DataType.isUtf8(type)) return textData(a, type, col, logical === 'json')
   if (a.DataType.isDecimal(type)) return decimalData(a, type, col)
+  if (a.DataType.isInterval(type)) return intervalData(a, type, col)
+  if (col.storage.kind === 'ticks') return ticksData(a, type, col) ?? slowData(a, type, col)
   return fastData(a, type, col) ?? slowData(a, type, col)
 }

@@ -23,7 +23,7 @@ export class TableBuilder {
   /** @param fields the columns, in order @param capacity expected row count */
   constructor(fields: readonly FieldInit[], capacity = 1024) {
     this.#fields = fields.map((f) => ({ ...f }))
-    this.#columns = fields.map((f) => new ColumnBuilder(capacity, f.decode))
+    this.#columns = fields.map((f) => new ColumnBuilder(capacity, f.decode, f))
   }
 
   /**
@@ -96,6 +96,8 @@ function inferType(data: ColumnData): LogicalType {
       return 'int64'
     case 'date':
       return 'timestamp'
+    case 'ticks':
+      return s.since === 'epoch' ? 'timestamp' : 'time'
     case 'bin':
       return 'binary'
     case 'json':

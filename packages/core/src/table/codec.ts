@@ -1,6 +1,7 @@
 import type { ColumnData, Storage } from './storage.js'
 import { columnData, RowTable } from './table.js'
-import type { Field } from './types.js'
+import { type Ticks, wordsOf } from './ticks.js'
+import type { Field, TimeUnit } from './types.js'
 
 /** node:v8, for the columns that need V8's serializer: loaded then, not with core (a one-shot process pays for every module). */
 const v8 = () => process.getBuiltinModule('node:v8')
@@ -11,9 +12,10 @@ const v8 = () => process.getBuiltinModule('node:v8')
  * and views the buffers: no per-value work, so a hit from Redis costs little more than the GET.
  * Columns of values with no fixed shape (nested objects) fall back to V8's serializer.
  *
- * Layout: "SQC2" | u32 header length | header JSON | padding to 8 | body.
+ * Layout: "SQC3" | u32 header length | header JSON | padding to 8 | body. The marker changes with
+ * the format (SQC3 added ticks columns): an entry of another format is a miss, never misread.
  */
-const MAGIC = 'SQC2'
+const MAGIC = 'SQC3'
 
 type Range = [offset: number, length: number]
 
@@ -25,6 +27,7 @@ type ColumnHeader = {
   | { k: 'null' }
   | { k: 'f64' | 'date' | 'bool'; v: Range }
   | { k: 'i64'; v: Range; text?: boolean }
+  | { k: 'ticks'; v: Range; unit: TimeUnit; since: Ticks['since'] }
   | { k: 'bin'; d: Range; o: Range; buffer: boolean }
   | { k: 'str'; d: Range; o: Range; json: boolean }
   | { k: 'v8'; d: Range; json: boolean }
@@ -85,6 +88,8 @@ function encodeColumn(data: ColumnData, body: BodyWriter): ColumnHeader {
       return { ...base, k: s.kind, v: body.add(s.values) }
     case 'i64':
       return { ...base, k: 'i64', v: body.add(s.values), text: s.text }
+    case 'ticks':
+      return { ...base, k: 'ticks', v: body.add(s.values), unit: s.unit, since: s.since }
     case 'bin':
       return { ...base, k: 'bin', d: body.add(s.data), o: body.add(s.offsets), buffer: s.buffer }
     case 'str':
@@ -182,6 +187,11 @@ export function decodeTable(bytes: Uint8Array): RowTable {
       case 'i64':
         storage = { kind: 'i64', values: new BigInt64Array(ab, at + c.v[0], c.v[1] / 8), text: c.text }
         break
+      case 'ticks': {
+        const values = new BigInt64Array(ab, at + c.v[0], c.v[1] / 8)
+        storage = { kind: 'ticks', values, words: wordsOf(values), unit: c.unit, since: c.since }
+        break
+      }
       case 'bin':
         storage = { kind: 'bin', data: u8(c.d), offsets: new Int32Array(ab, at + c.o[0], c.o[1] / 4), buffer: c.buffer }
         break

@@ -1,5 +1,6 @@
 import { type Decode, grow, type Kind, trimmed } from './column-values.js'
 import type { ColumnData, Storage } from './storage.js'
+import { type Ticks, wordsOf } from './ticks.js'
 
 /** An append path: writes `value` at the end of the column, or returns false when its storage cannot hold it. */
 export type Put = (b: ColumnBuffers, value: unknown) => boolean
@@ -27,17 +28,23 @@ export class ColumnBuffers {
   values: unknown[] | undefined
   i64Text = false
   readonly decode: Decode | undefined
+  /** What the column's integers count, for `decode: 'ticks'` (see ticks.ts). */
+  readonly ticks: Ticks | undefined
   /**
    * The append path of the column's storage, chosen once: at the first non-null value and again
    * only on a fallback to plain values, so no value pays a switch on the kind.
    */
   put: Put
 
-  /** @param capacity expected row count @param decode see `FieldInit.decode` @param put the path before any value */
-  constructor(capacity: number, decode: Decode | undefined, put: Put) {
+  /**
+   * @param capacity expected row count @param decode see `FieldInit.decode` @param put the path before
+   * any value @param ticks what the integers count, when `decode` is `'ticks'`
+   */
+  constructor(capacity: number, decode: Decode | undefined, put: Put, ticks?: Ticks) {
     this.capacity = Math.max(capacity, 1)
     this.decode = decode
     this.put = put
+    this.ticks = ticks
   }
 
   /** Freezes the column. The buffers must not be used afterwards. */
@@ -58,6 +65,11 @@ export class ColumnBuffers {
       case 'i64':
         storage = { kind: 'i64', values: trimmed(this.i64!, n), text: this.i64Text }
         break
+      case 'ticks': {
+        const values = trimmed(this.i64!, n)
+        storage = { kind: 'ticks', values, words: wordsOf(values), unit: this.ticks!.unit, since: this.ticks!.since }
+        break
+      }
       case 'bin':
         storage = {
           kind: 'bin',

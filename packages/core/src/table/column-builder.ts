@@ -1,3 +1,4 @@
+import type { FieldInit } from '../contract.js'
 import { ColumnBuffers } from './column-buffers.js'
 import { fillAny, fillBin, fillDate, fillF64, fillJson, fillPut } from './column-fill.js'
 import {
@@ -13,6 +14,7 @@ import {
 } from './column-values.js'
 import type { ColumnData } from './storage.js'
 import { valueAt } from './storage.js'
+import { ticksOf } from './ticks.js'
 
 /**
  * Fills one column. The storage is picked from the first non-null value's JS type and falls
@@ -22,9 +24,13 @@ export class ColumnBuilder {
   /** The column's memory (column-buffers.ts), with the append path its storage takes. */
   readonly #b: ColumnBuffers
 
-  /** @param capacity expected row count (grows as needed) @param decode see `FieldInit.decode` */
-  constructor(capacity = 1024, decode?: Decode) {
-    this.#b = new ColumnBuffers(capacity, decode, putNone)
+  /**
+   * @param capacity expected row count (grows as needed) @param decode see `FieldInit.decode`
+   * @param field the column's type and unit, which say what ticks count (`decode: 'ticks'`)
+   */
+  constructor(capacity = 1024, decode?: Decode, field?: Pick<FieldInit, 'name' | 'type' | 'unit'>) {
+    const ticks = decode === 'ticks' ? ticksOf(field ?? { name: '?' }) : undefined
+    this.#b = new ColumnBuffers(capacity, decode, putNone, ticks)
   }
 
   /** Number of values appended so far. */
@@ -57,6 +63,41 @@ export class ColumnBuilder {
       else if (put === putDate) r = fillDate(b, rows, j, r, to)
       else r = fillPut(b, put, rows, j, r, to)
       if (r < to) appendSlow(b, rows[r++]![j])
+    }
+  }
+
+  /**
+   * Appends rows `from` to `to` of `values`, 64-bit integers as a driver holds them in bulk (DuckDB's
+   * vectors), nulls where bit `i & 7` of `valid[i >> 3]` is clear (`valid` null: none). A column of
+   * ticks copies them in one `set()`, with no BigInt per value; any other column appends them one by one.
+   */
+  appendInt64s(values: BigInt64Array, from: number, to: number, valid: Uint8Array | null): void {
+    const b = this.#b
+    if (b.kind === 'null' && b.ticks !== undefined) {
+      b.kind = 'ticks'
+      b.i64 = new BigInt64Array(b.capacity)
+      b.put = putTicks
+    }
+    if (b.kind !== 'ticks') {
+      for (let i = from; i < to; i++)
+        this.append(valid === null || (valid[i >> 3]! & (1 << (i & 7))) !== 0 ? values[i] : null)
+      return
+    }
+    const at = b.length
+    const n = to - from
+    while (b.capacity < at + n) b.grow()
+    const out = b.i64!
+    out.set(values.subarray(from, to), at)
+    b.length = at + n
+    if (valid === null) return
+    for (let i = from; i < to; i++) {
+      if ((valid[i >> 3]! & (1 << (i & 7))) !== 0) continue
+      // A null's slot holds whatever the driver left there: zeroed, so equal tables have equal bytes.
+      const row = at + i - from
+      out[row] = 0n
+      if (!b.nulls) b.nulls = new Uint8Array((b.capacity + 7) >> 3)
+      b.nulls[row >> 3]! |= 1 << (row & 7)
+      b.nullCount++
     }
   }
 
@@ -107,6 +148,16 @@ function putDate(b: ColumnBuffers, value: unknown): boolean {
   const i = b.length
   if (i === b.capacity) b.grow()
   b.f64![i] = value.getTime()
+  b.length = i + 1
+  return true
+}
+
+/** The database's 64-bit integers of a unit (`decode: 'ticks'`). */
+function putTicks(b: ColumnBuffers, value: unknown): boolean {
+  if (typeof value !== 'bigint' || value < INT64_MIN || value > INT64_MAX) return false
+  const i = b.length
+  if (i === b.capacity) b.grow()
+  b.i64![i] = value
   b.length = i + 1
   return true
 }
@@ -186,7 +237,7 @@ function putAny(b: ColumnBuffers, value: unknown): boolean {
 function putAnyDecoded(b: ColumnBuffers, value: unknown): boolean {
   const i = b.length
   if (i === b.capacity) b.grow()
-  b.values![i] = decodeNow(b.decode!, value)
+  b.values![i] = decodeNow(b.decode!, value, b.ticks)
   b.length = i + 1
   return true
 }
@@ -202,6 +253,10 @@ function start(b: ColumnBuffers, value: unknown): void {
     b.kind = 'date'
     b.f64 = new Float64Array(cap)
     b.put = putEpochMs
+  } else if (b.ticks !== undefined && typeof value === 'bigint') {
+    b.kind = 'ticks'
+    b.i64 = new BigInt64Array(cap)
+    b.put = putTicks
   } else if (b.decode === 'int64-text' && typeof value === 'string' && INT_TEXT.test(value)) {
     b.kind = 'i64'
     b.i64Text = true

@@ -2,6 +2,7 @@
 
 import type { Decode } from '../contract.js'
 import type { Storage } from './storage.js'
+import { type Ticks, tickValue } from './ticks.js'
 
 export type { Decode } from '../contract.js'
 
@@ -34,10 +35,14 @@ export function smallIntText(text: string): number {
   return text.charCodeAt(0) === 45 ? -n : n
 }
 
-/** A value kept as it reads back (after a fallback to plain values): JSON parsed, epoch milliseconds as a Date. */
-export function decodeNow(decode: Decode, value: unknown): unknown {
+/**
+ * A value kept as it reads back (after a fallback to plain values): JSON parsed, epoch milliseconds
+ * as a Date, ticks as a Date or a time of day's text.
+ */
+export function decodeNow(decode: Decode, value: unknown, ticks: Ticks | undefined): unknown {
   if (decode === 'json' && typeof value === 'string') return JSON.parse(value)
   if (decode === 'epoch-ms' && typeof value === 'number') return new Date(value)
+  if (ticks !== undefined && typeof value === 'bigint') return tickValue(ticks, value)
   return value
 }
 

@@ -1,3 +1,6 @@
+import type { TimeUnit } from '../contract.js'
+import { type Ticks, tickAt, wordsOf } from './ticks.js'
+
 /**
  * Column storage. Numbers, booleans, bigints and timestamps live in typed arrays, binary values
  * in one packed buffer; Date objects and parsed JSON are made only when a value is read. Only
@@ -14,6 +17,18 @@ export type Storage =
       readonly text?: boolean
     }
   | { readonly kind: 'date'; readonly values: Float64Array }
+  | {
+      /**
+       * The database's own 64-bit counts of `unit` (`decode: 'ticks'`), kept exact for Arrow and the
+       * cache; read back as Dates (since the epoch) or time-of-day text (since midnight).
+       */
+      readonly kind: 'ticks'
+      readonly values: BigInt64Array
+      /** The same memory as 32-bit words (`wordsOf`), to read a value without a BigInt; not encoded. */
+      readonly words: Int32Array | undefined
+      readonly unit: TimeUnit
+      readonly since: Ticks['since']
+    }
   | {
       readonly kind: 'bin'
       readonly data: Uint8Array
@@ -59,6 +74,8 @@ export function valueAt(data: ColumnData, i: number): unknown {
       return s.text ? s.values[i]!.toString() : s.values[i]
     case 'date':
       return new Date(s.values[i]!)
+    case 'ticks':
+      return tickAt(s, s.values, s.words, i)
     case 'bin': {
       const start = s.offsets[i]!
       const end = s.offsets[i + 1]!
@@ -111,6 +128,11 @@ export function sliceData(data: ColumnData, begin: number, end: number): ColumnD
     case 'i64':
       storage = { kind: 'i64', values: s.values.slice(begin, end), text: s.text }
       break
+    case 'ticks': {
+      const values = s.values.slice(begin, end)
+      storage = { ...s, values, words: wordsOf(values) }
+      break
+    }
     case 'bin':
     case 'str': {
       const base = s.offsets[begin]!

@@ -12,7 +12,11 @@ export interface Field {
   readonly precision?: number
   /** For `decimal` columns with a declared precision: digits after the point. */
   readonly scale?: number
-  /** For `timestamp`/`timestamptz` columns the database keeps in a known unit: exported to Arrow as Timestamp(unit). */
+  /**
+   * The unit the database keeps a column in: `timestamp`/`timestamptz` export to Arrow as
+   * Timestamp(unit), `time` as Time64(unit) (`us`, `ns`), `interval` as Interval(MONTH_DAY_NANO).
+   * A `time` or `interval` without a unit (MySQL's TIME) is Utf8 text.
+   */
   readonly unit?: TimeUnit
   /**
    * For nested columns: a `list`'s one element field, a `struct`'s fields in order, a `map`'s key and

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest'
 import type { SqlConnection } from '../sql-connection.js'
 import type { RowTable } from '../table/table.js'
+import { timeText } from '../table/ticks.js'
 import type { ConformanceOptions } from './options.js'
 
 type ArrowModule = typeof import('apache-arrow')
@@ -55,6 +56,17 @@ function theirs(v: unknown, type: import('apache-arrow').DataType, like: unknown
   if (v === null || v === undefined) return null
   if (type.typeId === 7 /* Type.Decimal */)
     return decimalText(v as Uint32Array, (type as import('apache-arrow').Decimal).scale)
+  // Timestamps read back as fractional milliseconds; a RowTable's Dates are truncated toward zero.
+  if (type.typeId === 10 /* Type.Timestamp */ && typeof v === 'number') return String(Math.trunc(v) || 0)
+  // Time64 reads back as its ticks; a RowTable gives the time of day's text.
+  if (type.typeId === 9 /* Type.Time */ && typeof v === 'bigint') {
+    return timeText((type as import('apache-arrow').Time).unit === 3 ? 'ns' : 'us', Number(v))
+  }
+  // Interval(MONTH_DAY_NANO) reads back as its four 32-bit words: months, days, nanoseconds.
+  if (type.typeId === 11 /* Type.Interval */ && v instanceof Int32Array) {
+    const nanos = new BigInt64Array(v.buffer, v.byteOffset + 8, 1)[0]!
+    return { months: v[0], days: v[1], micros: String(nanos / 1000n) }
+  }
   if (typeof v === 'bigint') return v.toString()
   if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v
   if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex')
@@ -65,7 +77,8 @@ function theirs(v: unknown, type: import('apache-arrow').DataType, like: unknown
 
 /**
  * Checks that `arrow` (read back by apache-arrow) holds exactly the RowTable's values, column by
- * column: Decimal128 digit for digit, timestamps to the millisecond, JSON text as its values.
+ * column: Decimal128 digit for digit, timestamps to the millisecond, times as their text, intervals
+ * as `{ months, days, micros }`, JSON text as its values.
  */
 export function expectArrowMatches(arrow: import('apache-arrow').Table, table: RowTable): void {
   expect(arrow.numRows).toBe(table.numRows)
