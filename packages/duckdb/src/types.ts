@@ -37,6 +37,8 @@ import type { FieldInit, LogicalType, TableBuilder } from '@sqlconn/core'
  * - TIME, TIME_NS and TIME WITH TIME ZONE are their text (`'10:00:00'`), not microseconds;
  * - BIT is its text of 0s and 1s.
  * Timestamps are Dates (milliseconds); the field's `unit` says what DuckDB keeps (us, ns, ...).
+ * TIMESTAMP, TIMESTAMPTZ, TIMESTAMP_NS, TIME and TIME_NS columns read these same values from DuckDB's
+ * integers (see `readFields`), which core keeps exact for Arrow and the cache.
  */
 export const duckdbValue: DuckDBValueConverter<unknown> = createDuckDBValueConverter<unknown>({
   [DuckDBTypeId.INVALID]: unsupportedConverter,
@@ -97,10 +99,7 @@ const SIMPLE: Partial<Record<DuckDBTypeId, LogicalType>> = {
   [DuckDBTypeId.FLOAT]: 'float32',
   [DuckDBTypeId.DOUBLE]: 'float64',
   [DuckDBTypeId.DATE]: 'date',
-  [DuckDBTypeId.TIME]: 'time',
   [DuckDBTypeId.TIME_TZ]: 'time',
-  [DuckDBTypeId.TIME_NS]: 'time',
-  [DuckDBTypeId.INTERVAL]: 'interval',
   [DuckDBTypeId.VARCHAR]: 'utf8',
   [DuckDBTypeId.ENUM]: 'utf8',
   [DuckDBTypeId.BIT]: 'utf8',
@@ -134,6 +133,13 @@ export function fieldFor(name: string, type: DuckDBType): FieldInit {
       return { ...base, type: 'timestamp', unit: 'ns' }
     case DuckDBTypeId.TIMESTAMP_TZ:
       return { ...base, type: 'timestamptz', unit: 'us' }
+    case DuckDBTypeId.TIME:
+      return { ...base, type: 'time', unit: 'us' }
+    case DuckDBTypeId.TIME_NS:
+      return { ...base, type: 'time', unit: 'ns' }
+    case DuckDBTypeId.INTERVAL:
+      // node-api's { months, days, micros }: Arrow's Interval(MONTH_DAY_NANO) holds it exactly.
+      return { ...base, type: 'interval', unit: 'us' }
     case DuckDBTypeId.LIST:
     case DuckDBTypeId.ARRAY:
       return { ...base, type: 'list', children: [fieldFor('item', type.valueType)] }
@@ -185,31 +191,41 @@ const DIRECT = new Set<DuckDBTypeId>([
 ])
 
 /**
- * How the integers DuckDB keeps dates and timestamps in become milliseconds: multiplied, or divided
- * and truncated toward zero, as node-api's own Dates are (`micros / 1000n`). TIMESTAMP_NS is left to
- * node-api's conversion: its nanoseconds do not fit a double exactly. A value past the range of a
- * Date (DuckDB's infinity) reads as an Invalid Date, where node-api's conversion would fail the query.
+ * How the integers DuckDB keeps dates and second or millisecond timestamps in become milliseconds:
+ * multiplied, exact. A value past the range of a Date (DuckDB's infinity) reads as an Invalid Date,
+ * where node-api's conversion would fail the query.
  */
-const TO_MS: Partial<Record<DuckDBTypeId, { mul: number; div: number }>> = {
-  [DuckDBTypeId.DATE]: { mul: 86_400_000, div: 1 },
-  [DuckDBTypeId.TIMESTAMP_S]: { mul: 1000, div: 1 },
-  [DuckDBTypeId.TIMESTAMP_MS]: { mul: 1, div: 1 },
-  [DuckDBTypeId.TIMESTAMP]: { mul: 1, div: 1000 },
-  [DuckDBTypeId.TIMESTAMP_TZ]: { mul: 1, div: 1000 },
+const TO_MS: Partial<Record<DuckDBTypeId, number>> = {
+  [DuckDBTypeId.DATE]: 86_400_000,
+  [DuckDBTypeId.TIMESTAMP_S]: 1000,
+  [DuckDBTypeId.TIMESTAMP_MS]: 1,
 }
 
-/** Columns read back as Dates from epoch milliseconds. */
-const EPOCH_MS = new Set<DuckDBTypeId>([...Object.keys(TO_MS).map(Number), DuckDBTypeId.TIMESTAMP_NS])
+/**
+ * Types DuckDB keeps as 64-bit counts of the field's unit (microseconds or nanoseconds since the
+ * epoch or midnight): copied in bulk as core's ticks (`decode: 'ticks'`), which read back as the
+ * Dates and time text node-api gives and reach Arrow and the cache with every digit.
+ */
+const TICKS = new Set<DuckDBTypeId>([
+  DuckDBTypeId.TIMESTAMP,
+  DuckDBTypeId.TIMESTAMP_TZ,
+  DuckDBTypeId.TIMESTAMP_NS,
+  DuckDBTypeId.TIME,
+  DuckDBTypeId.TIME_NS,
+])
 
 /**
- * The fields for a result, with dates and timestamps read as epoch milliseconds (`decode:
- * 'epoch-ms'`): the column holds numbers and gives back Dates, the same Dates @duckdb/node-api's
- * JS conversion makes, without building a value object and a Date per row.
+ * The fields for a result, with how each column's values are appended: dates and second or
+ * millisecond timestamps as epoch milliseconds (`decode: 'epoch-ms'`), microsecond and nanosecond
+ * timestamps and times as DuckDB's own integers (`decode: 'ticks'`). Either way the column gives back
+ * the values @duckdb/node-api's JS conversion makes, without a value object and a Date per row.
  */
 export function readFields(names: readonly string[], types: readonly DuckDBType[]): FieldInit[] {
   return names.map((n, j) => {
+    const id = types[j]!.typeId
     const f = fieldFor(n, types[j]!)
-    return EPOCH_MS.has(types[j]!.typeId) ? { ...f, decode: 'epoch-ms' } : f
+    if (TICKS.has(id)) return { ...f, decode: 'ticks' }
+    return TO_MS[id] !== undefined ? { ...f, decode: 'epoch-ms' } : f
   })
 }
 
@@ -362,13 +378,19 @@ function appendDirect(column: Column, vector: DuckDBVector, type: DuckDBType, fr
     for (let i = from; i < to; i++) column.append(isValid(i) ? values[i] : null)
     return true
   }
+  if (TICKS.has(id)) {
+    const items = parts.items
+    if (!(items instanceof BigInt64Array) || items.length < to) return false
+    // The integers DuckDB stores, copied as they are: no value object, no BigInt, no Date per row.
+    column.appendInt64s(items, from, to, valid)
+    return true
+  }
   const toMs = TO_MS[id]
   if (toMs !== undefined) {
     const items = parts.items
     if (!(items instanceof BigInt64Array || items instanceof Int32Array) || items.length < to) return false
     // The integers DuckDB stores, straight to milliseconds: no value object, no Date per row.
-    const { mul, div } = toMs
-    for (let i = from; i < to; i++) column.append(isValid(i) ? Math.trunc((Number(items[i]!) * mul) / div) : null)
+    for (let i = from; i < to; i++) column.append(isValid(i) ? Number(items[i]!) * toMs : null)
     return true
   }
   const dataView = parts.dataView
@@ -389,6 +411,14 @@ function appendDirect(column: Column, vector: DuckDBVector, type: DuckDBType, fr
   }
 }
 
+/** The integer inside one of node-api's timestamp or time values, null for a null. */
+function tickOf(item: unknown): bigint | null {
+  if (item === null || typeof item !== 'object') return null
+  const v = item as { micros?: unknown; nanos?: unknown }
+  const tick = v.micros ?? v.nanos
+  return typeof tick === 'bigint' ? tick : null
+}
+
 /**
  * Appends rows `from` (inclusive) to `to` (exclusive) of a data chunk to the table, column by
  * column: each column's vector is read once, its values straight into that column's builder.
@@ -407,6 +437,9 @@ export function appendChunk(
     if (appendDirect(column, vector, type, from, to)) continue
     if (DIRECT.has(type.typeId)) {
       for (let i = from; i < to; i++) column.append(vector.getItem(i))
+    } else if (TICKS.has(type.typeId)) {
+      // node-api's value objects hold the same integers (`micros`, `nanos`) the bulk copy takes.
+      for (let i = from; i < to; i++) column.append(tickOf(vector.getItem(i)))
     } else {
       for (let i = from; i < to; i++) {
         const item = vector.getItem(i)

@@ -60,13 +60,13 @@ describe('DuckDB types through query()', () => {
       b: ['binary', 'BLOB'],
       bo: ['bool', 'BOOLEAN'],
       dt: ['date', 'DATE'],
-      t: ['time', 'TIME'],
+      t: ['time', 'TIME', 'us'],
       ts: ['timestamp', 'TIMESTAMP', 'us'],
       ts_s: ['timestamp', 'TIMESTAMP_S', 's'],
       ts_ms: ['timestamp', 'TIMESTAMP_MS', 'ms'],
       ts_ns: ['timestamp', 'TIMESTAMP_NS', 'ns'],
       tstz: ['timestamptz', 'TIMESTAMP WITH TIME ZONE', 'us'],
-      iv: ['interval', 'INTERVAL'],
+      iv: ['interval', 'INTERVAL', 'us'],
       u: ['uuid', 'UUID'],
       e: ['utf8', "ENUM('a', 'b')"],
       l: ['list', 'INTEGER[]'],
@@ -144,13 +144,13 @@ describe('DuckDB types through query()', () => {
         b: 'Binary',
         bo: 'Bool',
         dt: 'Date64<MILLISECOND>',
-        t: 'Utf8',
+        t: 'Time64<MICROSECOND>',
         ts: 'Timestamp<MICROSECOND>',
         ts_s: 'Timestamp<SECOND>',
         ts_ms: 'Timestamp<MILLISECOND>',
         ts_ns: 'Timestamp<NANOSECOND>',
         tstz: 'Timestamp<MICROSECOND, UTC>',
-        iv: 'Utf8',
+        iv: 'Interval<MONTH_DAY_NANO>',
         u: 'Utf8',
         e: 'Utf8',
         j: 'Utf8',
@@ -291,6 +291,179 @@ describe('DuckDB types through query()', () => {
     }
     expect(sizes).toEqual([1500, 1500, 1500, 500])
     expect(sum).toBe(12497500n)
+    await conn.close()
+  })
+})
+
+/**
+ * Times, timestamps and intervals at every precision DuckDB keeps: microseconds after 2300 (past what
+ * a double holds exactly) and before 1970, nanoseconds, negative intervals, and nulls.
+ */
+const TEMPORAL = `
+  select * from (values
+    (1, TIME '10:00:00.123456', '10:00:00.123456789'::TIME_NS, TIMESTAMP '2345-06-07 08:09:10.123456',
+     TIMESTAMP_NS '2024-03-05 06:07:08.123456789', TIMESTAMPTZ '2024-03-05 06:07:08.000001+00',
+     INTERVAL '1 month 2 days 3.000004 seconds'),
+    (2, TIME '00:00:00', '23:59:59.999999999'::TIME_NS, TIMESTAMP '1969-12-31 23:59:59.999999',
+     TIMESTAMP_NS '1960-01-02 03:04:05.123456789', TIMESTAMPTZ '1900-01-01 00:00:00.0005+00',
+     INTERVAL '-14 months -3 days -00:00:00.000001'),
+    (3, TIME '23:59:59.999999', '00:00:00.000000001'::TIME_NS, TIMESTAMP '1677-09-22 00:00:00.000001',
+     TIMESTAMP_NS '2200-01-01 00:00:00.000000001', TIMESTAMPTZ '2999-12-31 23:59:59.999999+00',
+     INTERVAL '1000 years 0.5 seconds'),
+    (4, NULL, NULL, NULL, NULL, NULL, NULL)
+  ) v(id, t, tn, ts, tsn, tstz, iv) order by id`
+
+/** Arrow's raw values of a column: the integers of a timestamp or time, the words of an interval as [months, days, nanos]. */
+function rawArrow(table: import('apache-arrow').Table, name: string): unknown[] {
+  const col = table.getChild(name)!
+  const out: unknown[] = []
+  for (const data of col.data) {
+    for (let i = 0; i < data.length; i++) {
+      if (!data.getValid(i)) out.push(null)
+      else if (data.values instanceof Int32Array) {
+        const at = (data.offset + i) * 4
+        out.push([
+          data.values[at],
+          data.values[at + 1],
+          new BigInt64Array(data.values.buffer, data.values.byteOffset + (at + 2) * 4, 1)[0],
+        ])
+      } else out.push((data.values as BigInt64Array)[data.offset + i])
+    }
+  }
+  return out
+}
+
+describe('DuckDB times, timestamps and intervals at full precision', () => {
+  useSandbox()
+
+  /** DuckDB's own integers for TEMPORAL, read with node-api's value objects. */
+  async function truth(conn: DuckDBConnection): Promise<Record<string, unknown[]>> {
+    const raw = await (await conn.raw.instance()).connect()
+    const reader = await raw.runAndReadAll(TEMPORAL)
+    const out: Record<string, unknown[]> = {}
+    reader.columnNames().forEach((name, j) => {
+      out[name] = reader.getColumns()[j]!.map((v) => {
+        if (v === null || typeof v !== 'object') return v
+        const x = v as { micros?: bigint; nanos?: bigint; months?: number; days?: number }
+        return x.months !== undefined ? [x.months, x.days, x.micros! * 1000n] : (x.micros ?? x.nanos)
+      })
+    })
+    raw.closeSync()
+    return out
+  }
+
+  it("reads TIME as text, TIMESTAMP as Dates and INTERVAL as objects, as node-api's values", async () => {
+    const conn = new DuckDBConnection('temporal')
+    const t = await conn.query(TEMPORAL, { cache: false })
+    expect(t.toArray().slice(0, 2)).toEqual([
+      {
+        id: 1,
+        t: '10:00:00.123456',
+        tn: '10:00:00.123456789',
+        ts: new Date('2345-06-07T08:09:10.123Z'),
+        tsn: new Date('2024-03-05T06:07:08.123Z'),
+        tstz: new Date('2024-03-05T06:07:08.000Z'),
+        iv: { months: 1, days: 2, micros: 3_000_004n },
+      },
+      {
+        id: 2,
+        t: '00:00:00',
+        tn: '23:59:59.999999999',
+        ts: new Date(0),
+        tsn: new Date('1960-01-02T03:04:05.124Z'),
+        // Truncated toward zero, as node-api's Dates are: 0.5 ms before a negative millisecond is the later one.
+        tstz: new Date('1900-01-01T00:00:00.001Z'),
+        iv: { months: -14, days: -3, micros: -1n },
+      },
+    ])
+    const raw = await (await conn.raw.instance()).connect()
+    const theirs = (await raw.runAndReadAll(TEMPORAL)).getRowObjects()
+    // Every value as node-api gives it: its JS conversion's Dates, its value objects' text for times.
+    const js = (await raw.runAndReadAll(TEMPORAL)).getRowObjectsJS()
+    expect(t.toArray()).toEqual(
+      theirs.map((r, i) => ({
+        ...js[i],
+        t: r.t === null ? null : String(r.t),
+        tn: r.tn === null ? null : String(r.tn),
+      })),
+    )
+    raw.closeSync()
+    await conn.close()
+  })
+
+  it('exports them to Arrow as Time64, Timestamp and Interval(MONTH_DAY_NANO) with every digit DuckDB keeps', async () => {
+    const a = await import('apache-arrow')
+    const conn = new DuckDBConnection('temporal')
+    const expected = await truth(conn)
+    const t = await conn.query(TEMPORAL, { cache: false })
+    for (const read of [
+      t.toArrow(),
+      a.tableFromIPC(t.toArrowIPC()),
+      a.tableFromIPC(t.toArrowIPC({ format: 'file' })),
+    ]) {
+      expect(read.schema.fields.map((f) => String(f.type))).toEqual([
+        'Int32',
+        'Time64<MICROSECOND>',
+        'Time64<NANOSECOND>',
+        'Timestamp<MICROSECOND>',
+        'Timestamp<NANOSECOND>',
+        'Timestamp<MICROSECOND, UTC>',
+        'Interval<MONTH_DAY_NANO>',
+      ])
+      for (const name of ['t', 'tn', 'ts', 'tsn', 'tstz', 'iv'])
+        expect(rawArrow(read, name), name).toEqual(expected[name])
+    }
+    await conn.close()
+  })
+
+  it('streams them to Arrow in batches of one schema, every digit intact', async () => {
+    const a = await import('apache-arrow')
+    const conn = new DuckDBConnection('temporal')
+    const expected = await truth(conn)
+    const batches = []
+    for await (const batch of conn.streamArrow(TEMPORAL, { batchSize: 3 })) batches.push(batch)
+    expect(batches.length).toBe(2)
+    expect(String(batches[1]!.schema.fields.map((f) => f.type))).toBe(
+      String(batches[0]!.schema.fields.map((f) => f.type)),
+    )
+    const streamed = new a.Table(batches)
+    for (const name of ['t', 'tn', 'ts', 'tsn', 'tstz', 'iv'])
+      expect(rawArrow(streamed, name), name).toEqual(expected[name])
+    await conn.close()
+  })
+
+  it('gives back the same values and the same Arrow bytes from the memory cache and from Redis', async () => {
+    const memory = new DuckDBConnection('temporal')
+    const redis = new DuckDBConnection('temporal', {
+      cache: { url: REDIS_URL, namespace: `sqlconn-duckdb-temporal-${process.pid}-${Date.now()}` },
+    })
+    for (const conn of [memory, redis]) {
+      const fresh = await conn.query(TEMPORAL, { ttl: 60 })
+      const cached = await conn.query(TEMPORAL, { ttl: 60 })
+      expect(cached.schema).toEqual(fresh.schema)
+      expect(cached.toArray()).toEqual(fresh.toArray())
+      expect(Buffer.from(cached.toArrowIPC()).equals(Buffer.from(fresh.toArrowIPC()))).toBe(true)
+      await conn.close()
+    }
+  })
+
+  it('reads thousands of timestamps and times across data chunks, nulls included, exactly', async () => {
+    const conn = new DuckDBConnection('temporal')
+    const sqlText = `select case when range % 7 = 3 then null else TIMESTAMP '1900-01-01' + to_microseconds(range * 123456789013) end as ts,
+        case when range % 5 = 1 then null else make_timestamp_ns(946684800000000000 + range * 987654321123) end as tsn,
+        case when range % 3 = 0 then null else TIME '00:00:00' + to_microseconds(range * 17280001) end as t
+      from range(5000)`
+    const t = await conn.query(sqlText, { cache: false })
+    const check = await conn.query(
+      `select epoch_us(ts) as ts, epoch_ns(tsn) as tsn, epoch_us(t) as t from (${sqlText})`,
+      { cache: false },
+    )
+    const read = t.toArrow()
+    for (const name of ['ts', 'tsn', 't']) expect(rawArrow(read, name), name).toEqual(check.getChild(name)!.toArray())
+    const raw = await (await conn.raw.instance()).connect()
+    const js = (await raw.runAndReadAll(sqlText)).getRowObjectsJS()
+    expect(t.toArray().map((r) => [r.ts, r.tsn])).toEqual(js.map((r) => [r.ts, r.tsn]))
+    raw.closeSync()
     await conn.close()
   })
 })
