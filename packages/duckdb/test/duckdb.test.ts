@@ -463,6 +463,9 @@ describe('DuckDB times, timestamps and intervals at full precision', () => {
     const raw = await (await conn.raw.instance()).connect()
     const js = (await raw.runAndReadAll(sqlText)).getRowObjectsJS()
     expect(t.toArray().map((r) => [r.ts, r.tsn])).toEqual(js.map((r) => [r.ts, r.tsn]))
+    // Times as the text of node-api's own DuckDBTimeValue.
+    const values = (await raw.runAndReadAll(sqlText)).getRowObjects()
+    expect(t.getChild('t')!.toArray()).toEqual(values.map((r) => (r.t === null ? null : String(r.t))))
     raw.closeSync()
     await conn.close()
   })

@@ -100,6 +100,9 @@ function epochMsOfWords(unit: TimeUnit, hi: number, lo: number): number {
 /** `'000000000'` cut to n digits, to pad a fraction without `padStart`. */
 const ZEROS = '000000000'
 
+/** '00' to '99': a time's parts without a `padStart` each (reading a time is building its text). */
+const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => (i < 10 ? `0${i}` : String(i)))
+
 /**
  * A time of day as DuckDB and @duckdb/node-api write it: `HH:MM:SS`, then the fraction of the second
  * without trailing zeros (`10:00:00.5`, `10:11:12.345678`). `n` is a day's ticks, exact in a double.
@@ -107,9 +110,12 @@ const ZEROS = '000000000'
 export function timeText(unit: TimeUnit, n: number): string {
   const perSecond = PER_SECOND[unit]
   if (n < 0) n += 86_400 * perSecond
-  let fraction = n % perSecond
-  const seconds = (n - fraction) / perSecond
-  const text = `${two(Math.floor(seconds / 3600))}:${two(Math.floor(seconds / 60) % 60)}:${two(seconds % 60)}`
+  const seconds = Math.floor(n / perSecond)
+  let fraction = n - seconds * perSecond
+  const h = (seconds / 3600) | 0
+  const rest = seconds - h * 3600
+  const m = (rest / 60) | 0
+  const text = `${h < 100 ? TWO_DIGITS[h] : String(h)}:${TWO_DIGITS[m]}:${TWO_DIGITS[rest - m * 60]}`
   if (fraction === 0) return text
   let digits = DIGITS[unit]
   while (fraction % 10 === 0) {
@@ -118,8 +124,4 @@ export function timeText(unit: TimeUnit, n: number): string {
   }
   const f = String(fraction)
   return `${text}.${ZEROS.slice(0, digits - f.length)}${f}`
-}
-
-function two(n: number): string {
-  return n < 10 ? `0${n}` : String(n)
 }
