@@ -195,9 +195,10 @@ export class PostgresConnection<DB = any> extends SqlConnection<pg.Pool, DB> {
     const last = Array.isArray(result) ? lastWithRows(result as pg.QueryResult[]) : result
     const fields = (last.fields ?? []) as PgField[]
     if (fields.length === 0) return new TableBuilder([]).finish()
-    // Both catalog reads run at once, and neither costs a round trip once the tables are known.
+    // Both catalog reads run at once; once the tables and types are known neither costs a round trip or an await.
     const notNull = this.#readNotNull(fields)
-    await this.#nameTypes(fields)
+    const naming = this.#nameTypes(fields)
+    if (naming) await naming
     if (notNull) await notNull
     const rows = last.rows as unknown as unknown[][]
     const builder = new TableBuilder(fieldsFor(fields, types, this.#typeNames, rows, this.#notNull), rows.length)
@@ -232,7 +233,8 @@ export class PostgresConnection<DB = any> extends SqlConnection<pg.Pool, DB> {
         const { rows, fields } = await read(cursor, chunkSize)
         if (rows.length === 0) break
         const notNull = this.#readNotNull(fields)
-        await this.#nameTypes(fields)
+        const naming = this.#nameTypes(fields)
+        if (naming) await naming
         if (notNull) await notNull
         const builder = new TableBuilder(fieldsFor(fields, types, this.#typeNames, rows, this.#notNull), rows.length)
         builder.appendRows(rows)
@@ -355,13 +357,19 @@ export class PostgresConnection<DB = any> extends SqlConnection<pg.Pool, DB> {
     }
   }
 
-  /** Looks up the names of types created in the database (once per oid per connection). */
-  async #nameTypes(fields: readonly PgField[]): Promise<void> {
+  /**
+   * Looks up the names of types created in the database (once per oid per connection): undefined
+   * when every type is known, so the common read awaits nothing here.
+   */
+  #nameTypes(fields: readonly PgField[]): Promise<void> | undefined {
     const missing: number[] = []
     for (const f of fields) {
       if (!builtinType(f.dataTypeID) && !this.#typeNames.has(f.dataTypeID)) missing.push(f.dataTypeID)
     }
-    if (missing.length === 0) return
+    return missing.length === 0 ? undefined : this.#queryTypeNames(missing)
+  }
+
+  async #queryTypeNames(missing: number[]): Promise<void> {
     try {
       const { rows } = await this.raw.query<{ oid: number; typname: string; typcategory: string; elem: string | null }>(
         `select t.oid, t.typname, t.typcategory, e.typname as elem
