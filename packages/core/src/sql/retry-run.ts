@@ -110,40 +110,67 @@ export class RetryingReader {
     )
   }
 
-  /** Runs `compiled` through the adapter's `execute()`, retrying transient errors; errors come out wrapped. */
-  async run(compiled: CompiledSql, signal: AbortSignal | undefined): Promise<RowTable> {
+  /**
+   * Runs `compiled` through the adapter's `execute()`, retrying transient errors; errors come out
+   * wrapped. Most reads succeed at once: the first attempt is the adapter's own promise with one
+   * rejection handler, no async frames around it (two fewer promises and turns per read); a failure
+   * goes on in `#afterFirst`.
+   */
+  run(compiled: CompiledSql, signal: AbortSignal | undefined): Promise<RowTable> {
     const started = Date.now()
+    const generation = this.#host.generation()
+    let first: Promise<RowTable> | RowTable
+    try {
+      first = this.#host.execute(compiled, { signal })
+    } catch (err) {
+      return this.#afterFirst(this.#attemptFailed(err, generation, started), compiled, signal, started)
+    }
+    return Promise.resolve(first).then(undefined, (err: unknown) =>
+      this.#afterFirst(this.#attemptFailed(err, generation, started), compiled, signal, started),
+    )
+  }
+
+  /**
+   * What an attempt that failed with `err` throws: `err`, or RetryBudgetSpent once `retry.maxDuration`
+   * is spent. A transient error resets the driver object first when the adapter says it needs it.
+   */
+  #attemptFailed(err: unknown, generation: number, started: number): unknown {
+    if (!this.isTransient(err)) return err
+    // Not awaited: the retry must not wait for the old pool to drain.
+    if (this.#host.needsReset(err)) void this.#host.resetIfCurrent(generation, 'transient error')
+    // Retries are bounded in time (checked here, on failure: no timer per query). No backoff
+    // starts once the budget is spent, so a read fails at most one delay and one attempt late.
+    if (Date.now() - started >= this.#maxDuration) return new RetryBudgetSpent(err)
+    return err
+  }
+
+  /** After a failed first attempt (`first`, as `#attemptFailed` gave it): the retries, and the error a user sees. */
+  async #afterFirst(
+    first: unknown,
+    compiled: CompiledSql,
+    signal: AbortSignal | undefined,
+    started: number,
+  ): Promise<RowTable> {
     const attempt = async (attemptSignal: AbortSignal | undefined): Promise<RowTable> => {
       const generation = this.#host.generation()
       try {
         return await this.#host.execute(compiled, { signal: attemptSignal })
       } catch (err) {
-        if (!this.isTransient(err)) throw err
-        // Not awaited: the retry must not wait for the old pool to drain.
-        if (this.#host.needsReset(err)) void this.#host.resetIfCurrent(generation, 'transient error')
-        // Retries are bounded in time (checked here, on failure: no timer per query). No backoff
-        // starts once the budget is spent, so a read fails at most one delay and one attempt late.
-        if (Date.now() - started >= this.#maxDuration) throw new RetryBudgetSpent(err)
-        throw err
+        throw this.#attemptFailed(err, generation, started)
       }
     }
     try {
-      try {
-        // Most reads succeed at once: the first attempt runs outside the retry policy, so the policy
-        // (and cockatiel, which a one-shot process would otherwise load for nothing) comes with the
-        // first read that fails transiently.
-        return await attempt(signal)
-      } catch (first) {
-        if (!this.isTransient(first)) throw first
-        // The policy starts from that failure, replayed as its first attempt: its backoff, attempt
-        // numbers, `retry` events and maxAttempts are those of a read that ran inside it from the start.
-        let replayed = false
-        return await this.#retry.execute(({ signal: policySignal }) => {
-          if (replayed) return attempt(policySignal)
-          replayed = true
-          return Promise.reject(first)
-        }, signal)
-      }
+      if (!this.isTransient(first)) throw first
+      // The policy (and cockatiel, which a one-shot process would otherwise load for nothing) comes
+      // with the first read that fails transiently. It starts from that failure, replayed as its
+      // first attempt: its backoff, attempt numbers, `retry` events and maxAttempts are those of a
+      // read that ran inside it from the start.
+      let replayed = false
+      return await this.#retry.execute(({ signal: policySignal }) => {
+        if (replayed) return attempt(policySignal)
+        replayed = true
+        return Promise.reject(first)
+      }, signal)
     } catch (err) {
       if (err instanceof RetryBudgetSpent) {
         throw this.wrap(
