@@ -369,6 +369,18 @@ describe('decoded columns', () => {
     expect(columnData(head.finish().getChild('c0')!).storage.kind).toBe('f64')
   })
 
+  it('type an untyped number column int64 only when every value is whole', () => {
+    const typeOf = (values: unknown[]) => {
+      const b = new TableBuilder([{ name: 'x' }])
+      b.appendRows(values.map((v) => [v]))
+      return b.finish().schema.fields[0]!.type
+    }
+    expect(typeOf([1, null, -3, 2 ** 53])).toBe('int64')
+    expect(typeOf([1, 2, 2.5])).toBe('float64')
+    expect(typeOf([1, Number.POSITIVE_INFINITY])).toBe('float64')
+    expect(typeOf([Number.NaN, 1])).toBe('float64')
+  })
+
   it('parse JSON text only when read, even after falling back to plain values', () => {
     const b = new TableBuilder([{ name: 'j', type: 'json', decode: 'json' }])
     b.appendRow(['{"a":1}'])

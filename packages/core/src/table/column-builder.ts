@@ -16,6 +16,9 @@ import type { ColumnData } from './storage.js'
 import { valueAt } from './storage.js'
 import { ticksOf } from './ticks.js'
 
+/** A builder's buffers, for appendRowsTo. Set by ColumnBuilder's static block. */
+let buffersOf: (c: ColumnBuilder) => ColumnBuffers
+
 /**
  * Fills one column. The storage is picked from the first non-null value's JS type and falls
  * back to plain JS values when a later value does not fit (SQLite columns may mix types).
@@ -23,6 +26,11 @@ import { ticksOf } from './ticks.js'
 export class ColumnBuilder {
   /** The column's memory (column-buffers.ts), with the append path its storage takes. */
   readonly #b: ColumnBuffers
+
+  // appendRowsTo reads the buffers of every column of a table through this, with no getter to expose them.
+  static {
+    buffersOf = (c) => c.#b
+  }
 
   /**
    * @param capacity expected row count (grows as needed) @param decode see `FieldInit.decode`
@@ -104,6 +112,49 @@ export class ColumnBuilder {
   /** Freezes the column. The builder must not be used afterwards. */
   finish(): ColumnData {
     return this.#b.finish()
+  }
+}
+
+/**
+ * Appends the rows `from` to `to` of `rows` (arrays in column order) to `columns`, row by row:
+ * TableBuilder.appendRows. Each row's values were made together by the driver, so reading them in
+ * that order reads memory in the order it was written; column by column (each column's loop over
+ * blocks of rows) measured about twice the time on fresh SQLite rows. The common append paths are
+ * inlined in the loop, picked by comparing the column's `put`; any other path is called.
+ */
+export function appendRowsTo(
+  columns: readonly ColumnBuilder[],
+  rows: readonly ArrayLike<unknown>[],
+  from: number,
+  to: number,
+): void {
+  const n = columns.length
+  const buffers = new Array<ColumnBuffers>(n)
+  for (let j = 0; j < n; j++) buffers[j] = buffersOf(columns[j]!)
+  for (let r = from; r < to; r++) {
+    const row = rows[r]!
+    for (let j = 0; j < n; j++) {
+      const b = buffers[j]!
+      const value = row[j]
+      const put = b.put
+      if (put === putF64 && typeof value === 'number') {
+        const i = b.length
+        if (i === b.capacity) b.grow()
+        b.f64![i] = value
+        b.length = i + 1
+      } else if (put === putAny && value != null) {
+        const i = b.length
+        // Capacity tracks the null bitmap's size, which grows with it.
+        if (i === b.capacity) b.grow()
+        b.values![i] = value
+        b.length = i + 1
+      } else if (value === null || value === undefined) b.appendNull(b.length)
+      else if (put === putBin && value instanceof Uint8Array && Buffer.isBuffer(value) === b.isBuffer) {
+        const i = b.length
+        if (i === b.capacity) b.grow()
+        b.appendBytes(i, value)
+      } else if (!put(b, value)) appendSlow(b, value)
+    }
   }
 }
 
