@@ -4,7 +4,7 @@ import { ConfigError } from './errors.js'
 import { objectId } from './object-id.js'
 import { BUILTIN_TYPES, resolveConnectionType } from './registry.js'
 import { secretsFileReports, secretsSection } from './secrets.js'
-import { sha256Base64url } from './sha256.js'
+import { sha256 } from './sha256.js'
 import type { SqlConnection, SqlConnectionOptions } from './sql-connection.js'
 
 /** Options of `connection()`: the driver's own options plus sqlconn's. */
@@ -43,7 +43,7 @@ function optionsKey(options: Record<string, unknown>): string {
     }
     return v
   })
-  return sha256Base64url(stable ?? '')
+  return sha256(stable ?? '')
 }
 
 /** `cache` options with each duration in milliseconds, so equal durations give equal instance keys. */

@@ -9,8 +9,8 @@ export interface LazyModule<T> {
 /**
  * One of core's own dependencies, loaded the first time a code path needs it rather than when core
  * is imported. A one-shot process (a CLI run, a build-time data loader, a serverless cold start)
- * then pays only for what it uses: the retry policy loads on the first failed read, the cache's
- * LRU with the first cached result, keyv with a shared store, the typo suggester with a typo.
+ * then pays only for what it uses: the retry policy loads on the first failed read,
+ * keyv with a shared store, the typo suggester with a typo.
  *
  * It is `require()`d from core's own location (Node 22.12+ loads ESM-only packages this way), so
  * it is the same module a static import would give, synchronously, from the module cache.

@@ -3,7 +3,7 @@ import { homedir } from 'node:os'
 import path from 'node:path'
 import { SecretsFileError } from './errors.js'
 import { lazyModule } from './lazy.js'
-import { sha256Base64url } from './sha256.js'
+import { sha256 } from './sha256.js'
 
 type Table = Record<string, unknown>
 
@@ -101,15 +101,33 @@ function deepMerge(base: Table, over: Table): Table {
   return out
 }
 
-/** Every secrets file merged key by key (a later file wins), with the file behind each section key. */
-export function loadSecrets(files = secretsFiles()): {
+interface Merged {
   data: Table
   sectionOrigins: Map<string, Record<string, string>>
-} {
+}
+
+/**
+ * The last merge, with the files and the parses it was made from: `connection()` and the connection
+ * it builds read the files several times in a row, and while no file changed (each read then gives
+ * the same parse) the merge, and the section digests made from it, are the same.
+ */
+let lastMerge: { files: readonly string[]; parses: readonly (Table | undefined)[]; merged: Merged } | undefined
+
+/** Every secrets file merged key by key (a later file wins), with the file behind each section key. */
+export function loadSecrets(files = secretsFiles()): Merged {
+  const parses = files.map(readSecretsFile)
+  const last = lastMerge
+  if (
+    last !== undefined &&
+    last.files.length === files.length &&
+    files.every((f, i) => f === last.files[i] && parses[i] === last.parses[i])
+  ) {
+    return last.merged
+  }
   let data: Table = {}
   const sectionOrigins = new Map<string, Record<string, string>>()
-  for (const file of files) {
-    const parsed = readSecretsFile(file)
+  for (const [i, file] of files.entries()) {
+    const parsed = parses[i]
     if (!parsed) continue
     const connections = parsed.connections
     if (connections !== undefined && !isTable(connections)) {
@@ -133,15 +151,27 @@ export function loadSecrets(files = secretsFiles()): {
     }
     data = deepMerge(data, parsed)
   }
-  return { data, sectionOrigins }
+  const merged = { data, sectionOrigins }
+  lastMerge = { files: [...files], parses, merged }
+  return merged
 }
+
+/** The section of a name no file has: one object, so its digest is computed once. */
+const NO_SECTION: Table = Object.freeze({})
+
+/** Digests of the sections of the merges above, by section object (a changed file gives new objects). */
+const sectionDigests = new WeakMap<object, string>()
 
 /** The `[connections.<name>]` section across all secrets files, or an empty one. */
 export function secretsSection(name: string, files = secretsFiles()): SecretsSection {
   const { data, sectionOrigins } = loadSecrets(files)
   const connections = (data.connections ?? {}) as Table
-  const values = (Object.hasOwn(connections, name) ? connections[name] : {}) as Table
-  const digest = sha256Base64url(JSON.stringify(values, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)))
+  const values = (Object.hasOwn(connections, name) ? connections[name] : NO_SECTION) as Table
+  let digest = sectionDigests.get(values)
+  if (digest === undefined) {
+    digest = sha256(JSON.stringify(values, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)))
+    sectionDigests.set(values, digest)
+  }
   return { values, origins: sectionOrigins.get(name) ?? {}, digest }
 }
 

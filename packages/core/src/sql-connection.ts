@@ -2,6 +2,7 @@ import type { Dialect, Kysely } from 'kysely'
 import type { CacheStats } from './cache/query-cache.js'
 import type { CacheStatus } from './cache/status.js'
 import { BaseConnection } from './connection.js'
+import { monotonicMs } from './duration.js'
 import { ConnectionClosedError, ParameterError } from './errors.js'
 import { loadKysely } from './kysely.js'
 import type { CompiledSql, Placeholder } from './params.js'
@@ -156,10 +157,10 @@ export abstract class SqlConnection<Raw = unknown, DB = any> extends BaseConnect
     this.maybeCheckSecrets()
     // Tracing has compiled a builder already, for the span's text.
     const compiled = traced ?? this.compile(query, options.params)
-    const started = performance.now()
+    const started = monotonicMs()
     // The cache decides whether to read through it (sql/cache.ts); a miss runs the retried read.
     const { table, hit, tier } = await this.#cache.read(compiled, options, (c, o) => this.#reader.runIndexed(c, o))
-    const durationMs = performance.now() - started
+    const durationMs = monotonicMs() - started
     this.emit('query', { sql: compiled.sql, cached: hit, durationMs, rows: table.numRows, tier })
     return table as RowTable<R>
   }

@@ -1,4 +1,5 @@
 import { nodeCrypto } from '../node-crypto.js'
+import { sha256 } from '../sha256.js'
 
 function isPlainScalar(v: unknown): boolean {
   return v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))
@@ -18,7 +19,7 @@ export function resultDigest(
     // The common case: JSON is exact for these values and several times cheaper than v8.serialize.
     // Without a scope the text is what it always was, so existing entries keep their keys.
     const parts = scope === undefined ? [sql, parameters, shape] : [sql, parameters, shape, `s${scope}`]
-    return nodeCrypto().hash('sha256', `j${JSON.stringify(parts)}`, 'base64url')
+    return sha256(`j${JSON.stringify(parts)}`)
   }
   const h = nodeCrypto()
     .createHash('sha256')
@@ -34,5 +35,5 @@ export function resultDigest(
 
 /** A tag as stored: a hash under the namespace, so no tag is readable in Redis or on the bus. */
 export function tagDigest(namespace: string, tag: string): string {
-  return nodeCrypto().hash('sha256', `${namespace}\0${tag}`, 'base64url').slice(0, 32)
+  return sha256(`${namespace}\0${tag}`).slice(0, 32)
 }

@@ -1,5 +1,3 @@
-import type { LRUCache } from 'lru-cache'
-import { lazyModule } from '../lazy.js'
 import { estimateBytes } from '../table/codec.js'
 import type { Entry } from './keyv-stores.js'
 
@@ -14,21 +12,30 @@ export interface MemoryEntry extends Entry {
   readonly bytes: number
 }
 
-/** lru-cache, loaded with the first memory store: a process that caches nothing never needs it. */
-const lruCache = lazyModule<typeof import('lru-cache')>('lru-cache')
-
 /**
  * The in-memory store: an LRU bounded by entry count and by the bytes of the tables it holds (their
  * column storage as the codec measures it), so a few huge results cannot take the process down.
  * Tables are kept as they are: a hit is one lookup, no copy.
+ *
+ * A Map in recency order (least recently used first; a hit moves its entry to the end) rather than
+ * lru-cache: it needs only these bounds, and loading lru-cache (its module, and the perf_hooks its
+ * clock loads) was a cost every one-shot process with a cached read paid at start-up.
  */
 export class MemoryStore {
-  readonly #lru: LRUCache<string, MemoryEntry>
+  readonly #entries = new Map<string, MemoryEntry>()
+  readonly #max: number
+  readonly #maxSize: number
+  #bytes = 0
 
-  /** @param max entries kept @param maxSize bytes kept; the least recently used go first */
+  /** @param max entries kept (0: no count bound) @param maxSize bytes kept; the least recently used go first */
   constructor(max: number, maxSize: number) {
-    const { LRUCache } = lruCache.get()
-    this.#lru = new LRUCache<string, MemoryEntry>({ max, maxSize, sizeCalculation: (e) => Math.max(1, e.bytes) })
+    // lru-cache's checks, with its messages: a bad cache.maxEntries fails when the cache is built, as it did.
+    if (max !== 0 && !(Number.isInteger(max) && max > 0))
+      throw new TypeError('max option must be a nonnegative integer')
+    if (!(Number.isInteger(maxSize) && maxSize > 0))
+      throw new TypeError('maxSize must be a positive integer if specified')
+    this.#max = max
+    this.#maxSize = maxSize
   }
 
   /** The size to give `set`: the table's column storage. */
@@ -38,45 +45,61 @@ export class MemoryStore {
 
   /** The entry, marking it recently used. */
   get(key: string): MemoryEntry | undefined {
-    return this.#lru.get(key)
+    const entry = this.#entries.get(key)
+    if (entry !== undefined) {
+      this.#entries.delete(key)
+      this.#entries.set(key, entry)
+    }
+    return entry
   }
 
   /** Stores an entry, evicting the least recently used past either bound; false when it alone is too large. */
   set(key: string, entry: MemoryEntry): boolean {
-    if (entry.bytes > this.#lru.maxSize) {
-      this.#lru.delete(key)
-      return false
+    this.delete(key)
+    const size = sizeOf(entry)
+    if (size > this.#maxSize) return false
+    // Make room first, so the new entry is never the one evicted.
+    for (const [oldest, old] of this.#entries) {
+      if (this.#bytes + size <= this.#maxSize && (this.#max === 0 || this.#entries.size < this.#max)) break
+      this.#entries.delete(oldest)
+      this.#bytes -= sizeOf(old)
     }
-    this.#lru.set(key, entry)
+    this.#entries.set(key, entry)
+    this.#bytes += size
     return true
   }
 
   /** Drops an entry. */
   delete(key: string): boolean {
-    return this.#lru.delete(key)
+    const entry = this.#entries.get(key)
+    if (entry === undefined) return false
+    this.#entries.delete(key)
+    this.#bytes -= sizeOf(entry)
+    return true
   }
 
-  /** Whether an entry is held. */
+  /** Whether an entry is held (not a use: its recency stays). */
   has(key: string): boolean {
-    return this.#lru.has(key)
+    return this.#entries.has(key)
   }
 
   /** Drops every entry. */
   clear(): void {
-    this.#lru.clear()
+    this.#entries.clear()
+    this.#bytes = 0
   }
 
   /** Every key, for clearing one connection's entries. */
   keys(): IterableIterator<string> {
-    return this.#lru.keys()
+    return this.#entries.keys()
   }
 
   /** Drops every entry carrying one of `tags` (hashes); returns how many. */
   deleteTagged(tags: ReadonlySet<string>): number {
     let n = 0
-    for (const [key, entry] of [...this.#lru.entries()]) {
+    for (const [key, entry] of [...this.#entries]) {
       if (entry.tags.some((t) => tags.has(t))) {
-        this.#lru.delete(key)
+        this.delete(key)
         n++
       }
     }
@@ -85,11 +108,16 @@ export class MemoryStore {
 
   /** Bytes held now (the sum of the entries' sizes). */
   get bytes(): number {
-    return this.#lru.calculatedSize
+    return this.#bytes
   }
 
   /** Entries held now. */
   get size(): number {
-    return this.#lru.size
+    return this.#entries.size
   }
+}
+
+/** An entry's size against `maxSize`: its bytes, at least 1 (an empty table still takes a slot). */
+function sizeOf(entry: MemoryEntry): number {
+  return Math.max(1, entry.bytes)
 }

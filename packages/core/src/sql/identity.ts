@@ -3,6 +3,7 @@ import { nodeCrypto } from '../node-crypto.js'
 import { objectId } from '../object-id.js'
 import { maskUrlPasswords, secretsIn, urlPasswords } from '../redact.js'
 import type { ResolvedConfig } from '../resolved-config.js'
+import { sha256 } from '../sha256.js'
 
 /** Option values that name an in-memory database, whose data no other connection can read. */
 const IN_MEMORY = /:memory:|[?&]mode=memory(?:[&#]|$)/i
@@ -90,6 +91,6 @@ export function identityKey(typeName: string, values: Record<string, unknown>): 
     // A function counts by identity: two parsers with one name may read values differently.
     (_k, v) => (typeof v === 'bigint' ? `${v}n` : typeof v === 'function' ? `fn${objectId(v)}` : v),
   )
-  const digest = nodeCrypto().createHash('sha256').update(stable).digest('base64url')
+  const digest = sha256(stable)
   return `${typeName}:${digest.slice(0, 32)}`
 }
