@@ -100,6 +100,21 @@ describe('RowTable', () => {
     expect(t.schema.fields[0]!.type).toBe('unknown')
   })
 
+  it('keeps every value of a wide result whose columns change type midway', () => {
+    const rows = [
+      [1, 'a', Buffer.from('x'), null, 1.5],
+      [2.5, 2, new Uint8Array([7]), 3n, null],
+      ['three', null, null, 'text', 2],
+      [null, 'd', Buffer.from('zz'), 4n, 'last'],
+    ]
+    const b = new TableBuilder(['c0', 'c1', 'c2', 'c3', 'c4'].map((name) => ({ name })))
+    b.appendRows(rows)
+    const t = b.finish()
+    for (let j = 0; j < 5; j++) {
+      expect(t.getChild(`c${j}`)!.toArray(), `c${j}`).toEqual(rows.map((r) => r[j]))
+    }
+  })
+
   it('gives columns with get, at, isValid, toArray and iteration', () => {
     const col = build().getChild('name')!
     expect(col.length).toBe(3)

@@ -118,8 +118,8 @@ export class ColumnBuilder {
 /**
  * Appends the rows `from` to `to` of `rows` (arrays in column order) to `columns`, row by row:
  * TableBuilder.appendRows. Each row's values were made together by the driver, so reading them in
- * that order reads memory in the order it was written; column by column (each column's loop over
- * blocks of rows) measured about twice the time on fresh SQLite rows. The common append paths are
+ * that order reads memory in the order it was written; on fresh 1,000 x 12 SQLite rows this fill
+ * took 0.75-0.8x the time of the per-column loops over blocks of rows. The common append paths are
  * inlined in the loop, picked by comparing the column's `put`; any other path is called.
  */
 export function appendRowsTo(
