@@ -106,12 +106,12 @@ export class ConnectionSettings {
    * read (the resolved config is then dropped).
    */
   reread(): boolean {
-    const before = this.#section?.digest
+    const last = this.#section
     // Read first, replace after: a file caught half-saved must not lose the baseline.
     const fresh = secretsSection(this.#name)
     this.#section = fresh
-    const after = fresh.digest
-    if (before !== undefined && before !== after) {
+    // Unchanged files give the very same section object: no digest needed to tell.
+    if (last !== undefined && last.values !== fresh.values && last.digest !== fresh.digest) {
       this.#config = undefined
       return true
     }

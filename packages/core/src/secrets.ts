@@ -11,7 +11,11 @@ type Table = Record<string, unknown>
 export interface SecretsSection {
   readonly values: Readonly<Table>
   readonly origins: Readonly<Record<string, string>>
-  /** A digest of the section: it changes exactly when the section's content changes. */
+  /**
+   * A digest of the section: it changes exactly when the section's content changes. Computed on
+   * first read: while no file changed, a later read gives the same `values` object, and comparing
+   * those is enough.
+   */
   readonly digest: string
 }
 
@@ -167,12 +171,18 @@ export function secretsSection(name: string, files = secretsFiles()): SecretsSec
   const { data, sectionOrigins } = loadSecrets(files)
   const connections = (data.connections ?? {}) as Table
   const values = (Object.hasOwn(connections, name) ? connections[name] : NO_SECTION) as Table
-  let digest = sectionDigests.get(values)
-  if (digest === undefined) {
-    digest = sha256(JSON.stringify(values, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)))
-    sectionDigests.set(values, digest)
+  return {
+    values,
+    origins: sectionOrigins.get(name) ?? {},
+    get digest() {
+      let digest = sectionDigests.get(values)
+      if (digest === undefined) {
+        digest = sha256(JSON.stringify(values, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)))
+        sectionDigests.set(values, digest)
+      }
+      return digest
+    },
   }
-  return { values, origins: sectionOrigins.get(name) ?? {}, digest }
 }
 
 /** One secrets file as `connection()` looked at it, for messages that say where it looked. */
