@@ -84,7 +84,7 @@ export class ColumnBuilder {
     if (b.kind === 'null' && b.ticks !== undefined) {
       b.kind = 'ticks'
       b.i64 = new BigInt64Array(b.capacity)
-      b.put = putTicks
+      b.put = putI64
     }
     if (b.kind !== 'ticks') {
       for (let i = from; i < to; i++)
@@ -203,16 +203,6 @@ function putDate(b: ColumnBuffers, value: unknown): boolean {
   return true
 }
 
-/** The database's 64-bit integers of a unit (`decode: 'ticks'`). */
-function putTicks(b: ColumnBuffers, value: unknown): boolean {
-  if (typeof value !== 'bigint' || value < INT64_MIN || value > INT64_MAX) return false
-  const i = b.length
-  if (i === b.capacity) b.grow()
-  b.i64![i] = value
-  b.length = i + 1
-  return true
-}
-
 function putBool(b: ColumnBuffers, value: unknown): boolean {
   if (typeof value !== 'boolean') return false
   const i = b.length
@@ -222,6 +212,7 @@ function putBool(b: ColumnBuffers, value: unknown): boolean {
   return true
 }
 
+/** BIGINTs, and the database's 64-bit ticks of a unit (`decode: 'ticks'`; `kind` tells them apart). */
 function putI64(b: ColumnBuffers, value: unknown): boolean {
   if (typeof value !== 'bigint' || value < INT64_MIN || value > INT64_MAX) return false
   const i = b.length
@@ -307,7 +298,7 @@ function start(b: ColumnBuffers, value: unknown): void {
   } else if (b.ticks !== undefined && typeof value === 'bigint') {
     b.kind = 'ticks'
     b.i64 = new BigInt64Array(cap)
-    b.put = putTicks
+    b.put = putI64
   } else if (b.decode === 'int64-text' && typeof value === 'string' && INT_TEXT.test(value)) {
     b.kind = 'i64'
     b.i64Text = true
