@@ -1,3 +1,4 @@
+import { monotonicMs } from '../duration.js'
 import { maskUrlPasswords } from '../redact.js'
 import { MemoryStore } from './memory-store.js'
 import type { QueryCache } from './query-cache.js'
@@ -50,7 +51,7 @@ export async function cacheStatus(
   if (!cache) {
     return { kind: 'off', store: 'off', answers: false, latencyMs: undefined, entries: undefined, error: undefined }
   }
-  const started = performance.now()
+  const started = monotonicMs()
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)
@@ -63,7 +64,7 @@ export async function cacheStatus(
     const info = await Promise.race([cache.storeInfo(), timeout])
     if (kind === 'custom') store = (info.store as object)?.constructor?.name ?? store
     const entries = await Promise.race([countByPrefix(info.store, prefix), timeout])
-    return { kind, store, answers: true, latencyMs: performance.now() - started, entries, error: undefined }
+    return { kind, store, answers: true, latencyMs: monotonicMs() - started, entries, error: undefined }
   } catch (err) {
     const error = redact(maskUrlPasswords(err instanceof Error ? err.message : String(err)))
     return { kind, store, answers: false, latencyMs: undefined, entries: undefined, error }
