@@ -182,12 +182,12 @@ export class PostgresConnection<DB = any> extends SqlConnection<pg.Pool, DB> {
     const types = new QueryTypes(this.#typeSource)
     let result: pg.QueryResult | pg.QueryResult[]
     try {
-      result = await pool.query({
-        text: query.sql,
-        values: query.parameters as unknown[],
-        rowMode: 'array',
-        types: types as unknown as pg.CustomTypesConfig,
-      })
+      // The values go beside the config, not in it: pg copies every property of a config object
+      // through its descriptors on each query.
+      result = await pool.query(
+        { text: query.sql, rowMode: 'array', types: types as unknown as pg.CustomTypesConfig },
+        query.parameters as unknown[],
+      )
     } catch (err) {
       throw this.#connectError(err)
     }

@@ -165,8 +165,20 @@ const BUILTIN_PARSERS = loadBuiltinParsers()
 const NO_PARSE = (pg.types as unknown as TypeSource).getTypeParser(0x7fffffff, 'text')
 const JSON_PROBE = '{"n":12345678901234567890,"d":"2024-01-02T03:04:05Z","a":[1.5e300]}'
 
+/** What `isBuiltinJson` found for each json parser it probed: a probe per query cost about a microsecond. */
+const BUILTIN_JSON = new WeakMap<Parser, boolean>()
+
 /** True when `parser` is pg-types' JSON.parse (a user's json-bigint or reviver is not). */
 function isBuiltinJson(parser: Parser): boolean {
+  let known = BUILTIN_JSON.get(parser)
+  if (known === undefined) {
+    known = probeJson(parser)
+    BUILTIN_JSON.set(parser, known)
+  }
+  return known
+}
+
+function probeJson(parser: Parser): boolean {
   if (parser.name !== 'bound parse') return false
   try {
     const probe = parser(JSON_PROBE) as { n: unknown; d: unknown; a: unknown[] }

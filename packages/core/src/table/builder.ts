@@ -1,5 +1,6 @@
 import type { FieldInit } from '../contract.js'
-import { appendRowsTo, ColumnBuilder } from './column-builder.js'
+import type { ColumnBuffers } from './column-buffers.js'
+import { appendColumnTo, appendRowsTo, appendValue, builderOver, type ColumnBuilder, columnBuffers } from './column-builder.js'
 import type { ColumnData } from './storage.js'
 import { RowTable } from './table.js'
 import type { Field, LogicalType } from './types.js'
@@ -24,13 +25,24 @@ const ROW_BY_ROW_MIN_COLUMNS = 4
  * (arrays, not objects) and call `appendRow` for each; every adapter fills columns the same way.
  */
 export class TableBuilder {
-  readonly #fields: FieldInit[]
-  readonly #columns: ColumnBuilder[]
+  readonly #fields: readonly FieldInit[]
+  /** Each column's buffers; a ColumnBuilder is put around one only when an adapter asks (`column`). */
+  readonly #columns: ColumnBuffers[]
+  #builders: (ColumnBuilder | undefined)[] | undefined
 
-  /** @param fields the columns, in order @param capacity expected row count */
+  /**
+   * @param fields the columns, in order; read again by `finish()`, so they must not change until then
+   * @param capacity expected row count
+   */
   constructor(fields: readonly FieldInit[], capacity = 1024) {
-    this.#fields = fields.map((f) => ({ ...f }))
-    this.#columns = fields.map((f) => new ColumnBuilder(capacity, f.decode, f))
+    // Not copied: a copy of every field per query cost about as much as filling a one-row result.
+    this.#fields = fields
+    const columns = new Array<ColumnBuffers>(fields.length)
+    for (let j = 0; j < fields.length; j++) {
+      const f = fields[j]!
+      columns[j] = columnBuffers(capacity, f.decode, f)
+    }
+    this.#columns = columns
   }
 
   /**
@@ -38,7 +50,9 @@ export class TableBuilder {
    * chunks): append to every column the same number of values, nulls included.
    */
   column(j: number): ColumnBuilder {
-    return this.#columns[j]!
+    this.#builders ??= new Array(this.#columns.length)
+    this.#builders[j] ??= builderOver(this.#columns[j]!)
+    return this.#builders[j]
   }
 
   /** Rows appended so far. */
@@ -51,7 +65,7 @@ export class TableBuilder {
   /** Appends one row given as an array of values in column order. */
   appendRow(values: ArrayLike<unknown>): void {
     const columns = this.#columns
-    for (let j = 0; j < columns.length; j++) columns[j]!.append(values[j])
+    for (let j = 0; j < columns.length; j++) appendValue(columns[j]!, values[j])
     if (columns.length === 0) this.#rowsWithoutColumns++
   }
 
@@ -67,10 +81,10 @@ export class TableBuilder {
     if (columns.length >= ROW_BY_ROW_MIN_COLUMNS) appendRowsTo(columns, rows, 0, rows.length)
     else {
       // Column by column over blocks of rows small enough to stay in cache across the columns, each
-      // column's loop keeping one append path (ColumnBuilder.appendColumn).
+      // column's loop keeping one append path (appendColumnTo).
       for (let from = 0; from < rows.length; from += FILL_BLOCK) {
         const to = Math.min(rows.length, from + FILL_BLOCK)
-        for (let j = 0; j < columns.length; j++) columns[j]!.appendColumn(rows, j, from, to)
+        for (let j = 0; j < columns.length; j++) appendColumnTo(columns[j]!, rows, j, from, to)
       }
     }
   }

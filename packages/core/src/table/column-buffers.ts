@@ -1,4 +1,4 @@
-import { type Decode, grow, type Kind, trimmed } from './column-values.js'
+import { type Decode, grow, type Kind, LITTLE_ENDIAN, trimmed } from './column-values.js'
 import type { ColumnData, Storage } from './storage.js'
 import { type Ticks, wordsOf } from './ticks.js'
 
@@ -129,7 +129,7 @@ export class ColumnBuffers {
     if (this.u8) this.u8 = grow(this.u8, cap)
     if (this.i64) {
       this.i64 = grow(this.i64, cap)
-      if (this.i64Words) this.i64Words = new Int32Array(this.i64.buffer)
+      if (this.i64Words || (this.i64Text && LITTLE_ENDIAN)) this.i64Words = new Int32Array(this.i64.buffer)
     }
     if (this.offsets) this.offsets = grow(this.offsets, cap + 1)
     if (this.nulls) this.nulls = grow(this.nulls, (cap + 7) >> 3)

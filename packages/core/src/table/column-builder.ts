@@ -16,8 +16,30 @@ import type { ColumnData } from './storage.js'
 import { valueAt } from './storage.js'
 import { ticksOf } from './ticks.js'
 
-/** A builder's buffers, for appendRowsTo. Set by ColumnBuilder's static block. */
-let buffersOf: (c: ColumnBuilder) => ColumnBuffers
+/** Up to this many rows a column of int8 text writes BigInts rather than two 32-bit words (see start). */
+const WORDS_MIN_CAPACITY = 8
+
+/** A builder over buffers made elsewhere (TableBuilder.column). Set by ColumnBuilder's static block. */
+let wrap: (b: ColumnBuffers) => ColumnBuilder
+
+/**
+ * The buffers of a new column: what TableBuilder keeps per column, with no ColumnBuilder around
+ * them unless an adapter asks for one (`TableBuilder.column`).
+ * @param field the column's type and unit, which say what ticks count (`decode: 'ticks'`)
+ */
+export function columnBuffers(
+  capacity: number,
+  decode: Decode | undefined,
+  field: Pick<FieldInit, 'name' | 'type' | 'unit'> | undefined,
+): ColumnBuffers {
+  const ticks = decode === 'ticks' ? ticksOf(field ?? { name: '?' }) : undefined
+  return new ColumnBuffers(capacity, decode, putNone, ticks)
+}
+
+/** A ColumnBuilder that appends to `b` (made by `columnBuffers`). */
+export function builderOver(b: ColumnBuffers): ColumnBuilder {
+  return wrap(b)
+}
 
 /**
  * Fills one column. The storage is picked from the first non-null value's JS type and falls
@@ -25,11 +47,15 @@ let buffersOf: (c: ColumnBuilder) => ColumnBuffers
  */
 export class ColumnBuilder {
   /** The column's memory (column-buffers.ts), with the append path its storage takes. */
-  readonly #b: ColumnBuffers
+  #b: ColumnBuffers
 
-  // appendRowsTo reads the buffers of every column of a table through this, with no getter to expose them.
+  // TableBuilder keeps bare buffers and puts a builder around one only when an adapter asks for it.
   static {
-    buffersOf = (c) => c.#b
+    wrap = (b) => {
+      const c = new ColumnBuilder(1)
+      c.#b = b
+      return c
+    }
   }
 
   /**
@@ -37,8 +63,7 @@ export class ColumnBuilder {
    * @param field the column's type and unit, which say what ticks count (`decode: 'ticks'`)
    */
   constructor(capacity = 1024, decode?: Decode, field?: Pick<FieldInit, 'name' | 'type' | 'unit'>) {
-    const ticks = decode === 'ticks' ? ticksOf(field ?? { name: '?' }) : undefined
-    this.#b = new ColumnBuffers(capacity, decode, putNone, ticks)
+    this.#b = columnBuffers(capacity, decode, field)
   }
 
   /** Number of values appended so far. */
@@ -48,9 +73,7 @@ export class ColumnBuilder {
 
   /** Appends one value; `null` and `undefined` are nulls. */
   append(value: unknown): void {
-    const b = this.#b
-    if (value === null || value === undefined) b.appendNull(b.length)
-    else if (!b.put(b, value)) appendSlow(b, value)
+    appendValue(this.#b, value)
   }
 
   /**
@@ -58,20 +81,7 @@ export class ColumnBuilder {
    * loop, with the append path held in a local. TableBuilder fills column by column this way.
    */
   appendColumn(rows: readonly ArrayLike<unknown>[], j: number, from = 0, to = rows.length): void {
-    const b = this.#b
-    let r = from
-    while (r < to) {
-      // The loop of the column's append path runs until a value that path does not take; that value
-      // starts the column or falls back to plain values, and the loop of the new path goes on.
-      const put = b.put
-      if (put === putF64) r = fillF64(b, rows, j, r, to)
-      else if (put === putAny) r = fillAny(b, rows, j, r, to)
-      else if (put === putJson) r = fillJson(b, rows, j, r, to)
-      else if (put === putBin) r = fillBin(b, rows, j, r, to)
-      else if (put === putDate) r = fillDate(b, rows, j, r, to)
-      else r = fillPut(b, put, rows, j, r, to)
-      if (r < to) appendSlow(b, rows[r++]![j])
-    }
+    appendColumnTo(this.#b, rows, j, from, to)
   }
 
   /**
@@ -115,22 +125,52 @@ export class ColumnBuilder {
   }
 }
 
+/** Appends one value to `b`; `null` and `undefined` are nulls. */
+export function appendValue(b: ColumnBuffers, value: unknown): void {
+  if (value === null || value === undefined) b.appendNull(b.length)
+  else if (!b.put(b, value)) appendSlow(b, value)
+}
+
 /**
- * Appends the rows `from` to `to` of `rows` (arrays in column order) to `columns`, row by row:
+ * Appends `rows[r][j]` for the rows `from` to `to` to `b`: a column of row arrays in one loop per
+ * append path, the path held in a local.
+ */
+export function appendColumnTo(
+  b: ColumnBuffers,
+  rows: readonly ArrayLike<unknown>[],
+  j: number,
+  from: number,
+  to: number,
+): void {
+  let r = from
+  while (r < to) {
+    // The loop of the column's append path runs until a value that path does not take; that value
+    // starts the column or falls back to plain values, and the loop of the new path goes on.
+    const put = b.put
+    if (put === putF64) r = fillF64(b, rows, j, r, to)
+    else if (put === putAny) r = fillAny(b, rows, j, r, to)
+    else if (put === putJson) r = fillJson(b, rows, j, r, to)
+    else if (put === putBin) r = fillBin(b, rows, j, r, to)
+    else if (put === putDate) r = fillDate(b, rows, j, r, to)
+    else r = fillPut(b, put, rows, j, r, to)
+    if (r < to) appendSlow(b, rows[r++]![j])
+  }
+}
+
+/**
+ * Appends the rows `from` to `to` of `rows` (arrays in column order) to the columns' `buffers`, row by row:
  * TableBuilder.appendRows. Each row's values were made together by the driver, so reading them in
  * that order reads memory in the order it was written; on fresh 1,000 x 12 SQLite rows this fill
  * took 0.75-0.8x the time of the per-column loops over blocks of rows. The common append paths are
  * inlined in the loop, picked by comparing the column's `put`; any other path is called.
  */
 export function appendRowsTo(
-  columns: readonly ColumnBuilder[],
+  buffers: readonly ColumnBuffers[],
   rows: readonly ArrayLike<unknown>[],
   from: number,
   to: number,
 ): void {
-  const n = columns.length
-  const buffers = new Array<ColumnBuffers>(n)
-  for (let j = 0; j < n; j++) buffers[j] = buffersOf(columns[j]!)
+  const n = buffers.length
   for (let r = from; r < to; r++) {
     const row = rows[r]!
     for (let j = 0; j < n; j++) {
@@ -225,15 +265,18 @@ function putI64(b: ColumnBuffers, value: unknown): boolean {
 /** Integers as decimal text (pg's int8): only canonical text survives the round trip ('007' or '+1' would not read back the same). */
 function putI64Text(b: ColumnBuffers, value: unknown): boolean {
   if (typeof value !== 'string') return false
-  const words = b.i64Words
-  if (words !== undefined && value.length <= 16) {
-    // Up to 15 digits is exact in a Number: parsed and written as two words, no BigInt or regex.
+  if (value.length <= 16) {
+    // Up to 15 digits is exact in a Number: parsed and written as two words (or, in a short column,
+    // one BigInt), with no regex.
     const n = smallIntText(value)
     if (!Number.isNaN(n)) {
       const i = b.length
       if (i === b.capacity) b.grow()
-      b.i64Words![2 * i] = n >>> 0
-      b.i64Words![2 * i + 1] = Math.floor(n / TWO_32)
+      const words = b.i64Words
+      if (words !== undefined) {
+        words[2 * i] = n >>> 0
+        words[2 * i + 1] = Math.floor(n / TWO_32)
+      } else b.i64![i] = BigInt(n)
       b.length = i + 1
       return true
     }
@@ -303,7 +346,9 @@ function start(b: ColumnBuffers, value: unknown): void {
     b.kind = 'i64'
     b.i64Text = true
     b.i64 = new BigInt64Array(cap)
-    if (LITTLE_ENDIAN) b.i64Words = new Int32Array(b.i64.buffer)
+    // A typed array of a few values lives on V8's heap until its `buffer` is read, which moves it off
+    // the heap (about a microsecond): a short column writes its few BigInts instead.
+    if (LITTLE_ENDIAN && cap > WORDS_MIN_CAPACITY) b.i64Words = new Int32Array(b.i64.buffer)
     b.put = putI64Text
   } else if (typeof value === 'number') {
     b.kind = 'f64'

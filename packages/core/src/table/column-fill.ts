@@ -1,7 +1,7 @@
 import type { ColumnBuffers, Put } from './column-buffers.js'
 
 /**
- * The fill loops of appendColumn, one per common append path: the path's checks and stores inlined
+ * The fill loops of appendColumnTo, one per common append path: the path's checks and stores inlined
  * in a loop of its own (a call through `put` per value cost as much as the store). Each returns the
  * row of the first value its path does not take, or `to`. Nulls are appended in place.
  */
@@ -24,12 +24,12 @@ export function fillF64(
         f64 = b.f64!
       }
       f64[i++] = value
-      b.length = i
     } else if (value === null || value === undefined) {
       b.appendNull(i++)
       f64 = b.f64!
     } else break
   }
+  b.length = i
   return r
 }
 
@@ -51,12 +51,12 @@ export function fillDate(
         f64 = b.f64!
       }
       f64[i++] = value.getTime()
-      b.length = i
     } else if (value === null || value === undefined) {
       b.appendNull(i++)
       f64 = b.f64!
     } else break
   }
+  b.length = i
   return r
 }
 
@@ -79,8 +79,8 @@ export function fillAny(
     // Capacity tracks the null bitmap's size, which grows with it.
     if (i === b.capacity) b.grow()
     values[i++] = value
-    b.length = i
   }
+  b.length = i
   return r
 }
 
@@ -99,11 +99,11 @@ export function fillJson(
     if (typeof value === 'string') {
       if (i === b.capacity) b.grow()
       values[i++] = value
-      b.length = i
     } else if (value === null || value === undefined) {
       b.appendNull(i++)
     } else break
   }
+  b.length = i
   return r
 }
 
