@@ -27,6 +27,7 @@ import {
   requireGc,
   sharedTargets,
   sizes,
+  THOUSAND_PAIRS,
   timeSizes,
   writeResults,
   yesNo,
@@ -111,6 +112,7 @@ let memory
 let arrow
 let concurrency
 let oneRow
+let thousand
 let version = ''
 
 const admin = mysql.createPool({ uri: SERVER_URL, connectionLimit: 1 })
@@ -146,6 +148,15 @@ try {
       sink += (await conn.query(SQL, { params: [1], cache: false })).numRows
     },
     { label: 'limit 1 ' },
+  )
+  thousand = await pairedRatio(
+    async () => {
+      sink += (await run(pool, SQL, [1_000])).length
+    },
+    async () => {
+      sink += (await conn.query(SQL, { params: [1_000], cache: false })).numRows
+    },
+    { ...THOUSAND_PAIRS, label: 'limit 1,000 ' },
   )
 
   memory = await measureMemory(MEMORY_SIZES, (limit) => run(pool, SQL, [limit]), conn, SQL)
@@ -200,7 +211,15 @@ writeResults('RESULTS-mysql.md', {
     ...concurrencySection(concurrency, `raw mysql2 pool (connectionLimit ${CONCURRENT_POOL})`),
   ],
   targets: [
-    ...sharedTargets({ results, arrow, concurrency, rows: ROWS, oneRow: true, oneRowPaired: oneRow }),
+    ...sharedTargets({
+      results,
+      arrow,
+      concurrency,
+      rows: ROWS,
+      oneRow: true,
+      oneRowPaired: oneRow,
+      thousandPaired: thousand,
+    }),
     [`\`query()\` at ${fmtInt(ROWS)} rows ≤ 0.9x raw time`, `${speedRatio.toFixed(2)}x`, yesNo(speedRatio <= 0.9)],
     [
       `RowTable memory ≤ 0.6x the driver's row objects (${fmtInt(ROWS)} rows)`,

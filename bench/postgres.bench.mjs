@@ -25,6 +25,7 @@ import {
   requireGc,
   sharedTargets,
   sizes,
+  THOUSAND_PAIRS,
   timeSizes,
   writeResults,
   yesNo,
@@ -80,6 +81,7 @@ let memory
 let arrow
 let concurrency
 let oneRow
+let thousand
 const raw = new pg.Pool({ connectionString: PG_URL, max: 2 })
 // The concurrency test's pools, pg's default size on both sides.
 const rawWide = new pg.Pool({ connectionString: PG_URL, max: CONCURRENT_POOL })
@@ -114,6 +116,15 @@ try {
       sink += (await conn.query(SQL, { params: [1], cache: false })).numRows
     },
     { label: 'limit 1 ' },
+  )
+  thousand = await pairedRatio(
+    async () => {
+      sink += (await raw.query(SQL, [1_000])).rows.length
+    },
+    async () => {
+      sink += (await conn.query(SQL, { params: [1_000], cache: false })).numRows
+    },
+    { ...THOUSAND_PAIRS, label: 'limit 1,000 ' },
   )
 
   memory = await measureMemory(MEMORY_SIZES, async (limit) => (await raw.query(SQL, [limit])).rows, conn, SQL)
@@ -158,7 +169,15 @@ writeResults('RESULTS-postgres.md', {
   delta: fmtSignedDelta,
   sections: [...arrowSection(arrow), ...concurrencySection(concurrency, `raw \`pg.Pool\` (max ${CONCURRENT_POOL})`)],
   targets: [
-    ...sharedTargets({ results, arrow, concurrency, rows: ROWS, oneRow: true, oneRowPaired: oneRow }),
+    ...sharedTargets({
+      results,
+      arrow,
+      concurrency,
+      rows: ROWS,
+      oneRow: true,
+      oneRowPaired: oneRow,
+      thousandPaired: thousand,
+    }),
     [`\`query()\` at ${fmtInt(ROWS)} rows ≤ 0.9x raw time`, `${speedRatio.toFixed(2)}x`, yesNo(speedRatio <= 0.9)],
     [
       `RowTable memory ≤ 0.6x pg's row objects (${fmtInt(ROWS)} rows)`,

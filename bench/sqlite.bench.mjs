@@ -12,18 +12,21 @@ import {
   cpuModel,
   elapsed,
   fmtInt,
+  fmtTime,
   headline,
   item,
   MEMORY_SIZES,
   measureArrow,
-  measureConcurrency,
+  measureConcurrencyPaired,
   measureMemory,
   narrowAndWide,
+  pairedRatio,
   prng,
   queryTasks,
   requireGc,
   sharedTargets,
   sizes,
+  THOUSAND_PAIRS,
   timeSizes,
   writeResults,
   yesNo,
@@ -96,6 +99,8 @@ let results
 let memory
 let arrow
 let concurrency
+let oneRow
+let thousand
 
 try {
   const seeded = performance.now()
@@ -117,13 +122,37 @@ try {
     ...(await queryTasks(conn, SQL, limit, { hit: true })),
   }))
 
+  // The one-row and 1,000-row ratios from interleaved pairs of calls (see pairedRatio), as on MySQL
+  // and PostgreSQL: tinybench runs each side separately, so a collection of one side's garbage can
+  // land in the other's run.
+  oneRow = await pairedRatio(
+    async () => {
+      sink += stmt.all(1).length
+    },
+    async () => {
+      sink += (await conn.query(SQL, { params: [1], cache: false })).numRows
+    },
+    { label: 'limit 1 ' },
+  )
+  thousand = await pairedRatio(
+    async () => {
+      sink += stmt.all(1_000).length
+    },
+    async () => {
+      sink += (await conn.query(SQL, { params: [1_000], cache: false })).numRows
+    },
+    { ...THOUSAND_PAIRS, label: 'limit 1,000 ' },
+  )
+
   memory = await measureMemory(MEMORY_SIZES, (limit) => stmt.all(limit), conn, SQL)
 
   arrow = await measureArrow(conn, SQL, ROWS, async (limit) => stmt.all(limit))
 
-  // better-sqlite3 is synchronous: 20 readers take turns on the one handle, on both sides.
+  // better-sqlite3 is synchronous: 20 readers take turns on the one handle, on both sides. Pairs of
+  // short slices with the heap collected before each (see measureConcurrencyPaired), as on MySQL and
+  // PostgreSQL.
   const narrow = raw.prepare(NARROW_SQL)
-  concurrency = await measureConcurrency(
+  concurrency = await measureConcurrencyPaired(
     narrowAndWide(conn, {
       narrow: { name: 'narrow (1,000 rows x 2 integer)', sql: NARROW_SQL, raw: (limit) => narrow.all(limit) },
       wide: { sql: SQL, raw: (limit) => stmt.all(limit) },
@@ -154,9 +183,14 @@ writeResults('RESULTS.md', {
   rawLabel: 'raw `.all()`',
   sections: [...arrowSection(arrow), ...concurrencySection(concurrency, 'raw better-sqlite3 `.all()`')],
   targets: [
-    ...sharedTargets({ results, arrow, concurrency, rows: ROWS }),
+    ...sharedTargets({ results, arrow, concurrency, rows: ROWS, thousandPaired: thousand }),
     [`\`query()\` at ${fmtInt(ROWS)} rows ≤ 1.0x raw time`, `${speedRatio.toFixed(2)}x`, yesNo(speedRatio <= 1.0)],
     ['≤ 20 µs overhead for one row', `${overheadUs.toFixed(1)} µs`, yesNo(overheadUs <= 20)],
+    [
+      `one row, median of ${fmtInt(oneRow.pairs)} interleaved pairs: \`query()\` / raw (informational)`,
+      `${oneRow.ratio.toFixed(2)}x (p50 ${fmtTime(oneRow.rawP50)} / ${fmtTime(oneRow.queryP50)})`,
+      '',
+    ],
     [`memory-cache hit < 1% of the query's time (${fmtInt(ROWS)} rows)`, `${hitPct.toFixed(3)}%`, yesNo(hitPct < 1)],
     [
       `RowTable memory ≤ 0.6x the driver's row objects (${fmtInt(ROWS)} rows)`,
