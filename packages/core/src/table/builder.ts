@@ -1,6 +1,13 @@
 import type { FieldInit } from '../contract.js'
 import type { ColumnBuffers } from './column-buffers.js'
-import { appendColumnTo, appendRowsTo, appendValue, builderOver, type ColumnBuilder, columnBuffers } from './column-builder.js'
+import {
+  appendColumnTo,
+  appendRowsTo,
+  appendValue,
+  builderOver,
+  type ColumnBuilder,
+  columnBuffers,
+} from './column-builder.js'
 import type { ColumnData } from './storage.js'
 import { RowTable } from './table.js'
 import type { Field, LogicalType } from './types.js'
