@@ -341,6 +341,30 @@ describe('decoded columns', () => {
     expect(odd.finish().getChild('n')!.toArray()).toEqual(['5', '-0', '+1'])
   })
 
+  it('read back int8 text the same in a one-row column and after it grows from one row to many', () => {
+    const texts = Array.from({ length: 40 }, (_, i) => (i % 7 === 3 ? null : String((i % 2 ? -1 : 1) * 37 ** (i % 10))))
+    const one = new TableBuilder([{ name: 'n', type: 'int64', decode: 'int64-text' }], 1)
+    one.appendRows([['-123456789012345']])
+    expect(one.finish().getChild('n')!.toArray()).toEqual(['-123456789012345'])
+    const grown = new TableBuilder([{ name: 'n', type: 'int64', decode: 'int64-text' }], 1)
+    for (const v of texts) grown.appendRow([v])
+    const t = grown.finish()
+    expect(columnData(t.getChild('n')!).storage).toMatchObject({ kind: 'i64', text: true })
+    expect(t.getChild('n')!.toArray()).toEqual(texts)
+  })
+
+  it('give an adapter the same column builder each time it asks, appending to the table', () => {
+    const b = new TableBuilder([{ name: 'a', type: 'float64' }, { name: 'b', type: 'utf8' }], 4)
+    expect(b.column(0)).toBe(b.column(0))
+    b.column(0).append(1.5)
+    b.column(1).append('x')
+    b.appendRow([2.5, null])
+    expect(b.finish().toArray()).toEqual([
+      { a: 1.5, b: 'x' },
+      { a: 2.5, b: null },
+    ])
+  })
+
   it('keep every null when a column falls back to plain values after growing', () => {
     const b = new TableBuilder([{ name: 'v' }, { name: 'w', type: 'float64' }], 2)
     const rows = Array.from({ length: 40 }, (_, i) => [i % 3 === 0 ? null : i === 20 ? 'twenty' : i, i])
