@@ -381,6 +381,9 @@ const PAIRS = QUICK ? { pairs: 20, warmup: 5 } : { pairs: 3000, warmup: 300 }
 /** `pairedRatio()`'s budget at 1,000 rows, where a pair takes milliseconds rather than microseconds. */
 export const THOUSAND_PAIRS = QUICK ? { pairs: 20, warmup: 5 } : { pairs: 1000, warmup: 100 }
 
+/** `pairedRatio()`'s budget at 100,000 rows (a pair takes about a second on PostgreSQL), the heap collected before each call. */
+export const ALL_PAIRS = QUICK ? { pairs: 2, warmup: 1, collect: true } : { pairs: 15, warmup: 2, collect: true }
+
 /**
  * `query()` / raw time as the median of per-pair ratios: `raw()` and `query()` (async functions)
  * are called back to back, in alternating order, `pairs` times after a warm-up. Each ratio compares
@@ -389,7 +392,11 @@ export const THOUSAND_PAIRS = QUICK ? { pairs: 20, warmup: 5 } : { pairs: 1000, 
  * swung the one-row ratio by 0.3 from run to run.
  * Returns `{ ratio, rawP50, queryP50, pairs }` (times in ms) and logs it to stderr.
  */
-export async function pairedRatio(raw, query, { pairs = PAIRS.pairs, warmup = PAIRS.warmup, label = '' } = {}) {
+export async function pairedRatio(
+  raw,
+  query,
+  { pairs = PAIRS.pairs, warmup = PAIRS.warmup, label = '', collect = false } = {},
+) {
   const started = performance.now()
   for (let i = 0; i < warmup; i++) {
     await raw()
@@ -398,15 +405,21 @@ export async function pairedRatio(raw, query, { pairs = PAIRS.pairs, warmup = PA
   const ratios = new Array(pairs)
   const raws = new Array(pairs)
   const queries = new Array(pairs)
+  // With `collect`, the heap is collected (untimed) before each call: a call that makes tens of
+  // megabytes of garbage would otherwise hand its collection to whichever side runs next.
+  const clean = collect && typeof globalThis.gc === 'function' ? globalThis.gc : () => {}
+  const timed = async (f) => {
+    clean()
+    const t0 = performance.now()
+    await f()
+    return performance.now() - t0
+  }
   for (let i = 0; i < pairs; i++) {
     const queryFirst = (i & 1) === 1
-    const t0 = performance.now()
-    await (queryFirst ? query() : raw())
-    const t1 = performance.now()
-    await (queryFirst ? raw() : query())
-    const t2 = performance.now()
-    raws[i] = queryFirst ? t2 - t1 : t1 - t0
-    queries[i] = queryFirst ? t1 - t0 : t2 - t1
+    const first = await timed(queryFirst ? query : raw)
+    const second = await timed(queryFirst ? raw : query)
+    raws[i] = queryFirst ? second : first
+    queries[i] = queryFirst ? first : second
     ratios[i] = queries[i] / raws[i]
   }
   const out = { ratio: median(ratios), rawP50: median(raws), queryP50: median(queries), pairs }
@@ -497,11 +510,21 @@ export function arrowSection(a) {
 /**
  * The target rows shared by the three databases: the Arrow ratios, the concurrent narrow readers,
  * and `query()` / raw at 1,000 and `rows` rows (≤ 1.0x); with `oneRow`, at one row too (≤ 1.10x), read
- * from `oneRowPaired` (`pairedRatio()`'s result) when given. The 1,000-row ratio comes from
- * `thousandPaired` (also `pairedRatio()`'s) when given, with tinybench's p50 beside it. Ratios are of median calls (p50): on a shared machine a few calls caught behind another process
+ * from `oneRowPaired` (`pairedRatio()`'s result) when given. The 1,000-row and `rows`-row ratios
+ * come from `thousandPaired` and `allPaired` (also `pairedRatio()`'s) when given, with tinybench's
+ * p50 beside them. Ratios are of median calls (p50): on a shared machine a few calls caught behind another process
  * move a mean by tens of percent, a median hardly at all.
  */
-export function sharedTargets({ results, arrow, concurrency, rows, oneRow = false, oneRowPaired, thousandPaired }) {
+export function sharedTargets({
+  results,
+  arrow,
+  concurrency,
+  rows,
+  oneRow = false,
+  oneRowPaired,
+  thousandPaired,
+  allPaired,
+}) {
   const ratio = (limit) => {
     const r = results.find((x) => x.limit === limit)
     return r.query.p50 / r.raw.p50
@@ -517,15 +540,20 @@ export function sharedTargets({ results, arrow, concurrency, rows, oneRow = fals
   } else if (oneRow)
     out.push(['`query()` / raw at 1 row ≤ 1.10x (p50)', `${ratio(1).toFixed(2)}x`, yesNo(ratio(1) <= 1.1)])
   for (const limit of [1_000, rows]) {
-    if (limit === 1_000 && thousandPaired) {
-      const r = thousandPaired.ratio
+    const paired = limit === 1_000 ? thousandPaired : allPaired
+    if (paired) {
+      const r = paired.ratio
       out.push(
         [
-          `\`query()\` / raw at 1,000 rows ≤ 1.0x (median of ${fmtInt(thousandPaired.pairs)} interleaved pairs)`,
+          `\`query()\` / raw at ${fmtInt(limit)} rows ≤ 1.0x (median of ${fmtInt(paired.pairs)} interleaved pairs)`,
           `${r.toFixed(2)}x`,
           yesNo(r <= 1),
         ],
-        ['`query()` / raw at 1,000 rows, tinybench p50 (informational)', `${ratio(limit).toFixed(2)}x`, ''],
+        [
+          `\`query()\` / raw at ${fmtInt(limit)} rows, tinybench p50 (informational)`,
+          `${ratio(limit).toFixed(2)}x`,
+          '',
+        ],
       )
       continue
     }

@@ -7,6 +7,7 @@ import os from 'node:os'
 import { closeAll, connection } from '@sqlconn/core'
 import mysql from 'mysql2'
 import {
+  ALL_PAIRS,
   arrowSection,
   assertSameRows,
   concurrencySection,
@@ -113,6 +114,7 @@ let arrow
 let concurrency
 let oneRow
 let thousand
+let all
 let version = ''
 
 const admin = mysql.createPool({ uri: SERVER_URL, connectionLimit: 1 })
@@ -157,6 +159,15 @@ try {
       sink += (await conn.query(SQL, { params: [1_000], cache: false })).numRows
     },
     { ...THOUSAND_PAIRS, label: 'limit 1,000 ' },
+  )
+  all = await pairedRatio(
+    async () => {
+      sink += (await run(pool, SQL, [ROWS])).length
+    },
+    async () => {
+      sink += (await conn.query(SQL, { params: [ROWS], cache: false })).numRows
+    },
+    { ...ALL_PAIRS, label: `limit ${fmtInt(ROWS)} ` },
   )
 
   memory = await measureMemory(MEMORY_SIZES, (limit) => run(pool, SQL, [limit]), conn, SQL)
@@ -219,6 +230,7 @@ writeResults('RESULTS-mysql.md', {
       oneRow: true,
       oneRowPaired: oneRow,
       thousandPaired: thousand,
+      allPaired: all,
     }),
     [`\`query()\` at ${fmtInt(ROWS)} rows ≤ 0.9x raw time`, `${speedRatio.toFixed(2)}x`, yesNo(speedRatio <= 0.9)],
     [

@@ -6,6 +6,7 @@ import os from 'node:os'
 import { closeAll, connection } from '@sqlconn/core'
 import pg from 'pg'
 import {
+  ALL_PAIRS,
   arrowSection,
   assertSameRows,
   concurrencySection,
@@ -82,6 +83,7 @@ let arrow
 let concurrency
 let oneRow
 let thousand
+let all
 const raw = new pg.Pool({ connectionString: PG_URL, max: 2 })
 // The concurrency test's pools, pg's default size on both sides.
 const rawWide = new pg.Pool({ connectionString: PG_URL, max: CONCURRENT_POOL })
@@ -125,6 +127,15 @@ try {
       sink += (await conn.query(SQL, { params: [1_000], cache: false })).numRows
     },
     { ...THOUSAND_PAIRS, label: 'limit 1,000 ' },
+  )
+  all = await pairedRatio(
+    async () => {
+      sink += (await raw.query(SQL, [ROWS])).rows.length
+    },
+    async () => {
+      sink += (await conn.query(SQL, { params: [ROWS], cache: false })).numRows
+    },
+    { ...ALL_PAIRS, label: `limit ${fmtInt(ROWS)} ` },
   )
 
   memory = await measureMemory(MEMORY_SIZES, async (limit) => (await raw.query(SQL, [limit])).rows, conn, SQL)
@@ -177,6 +188,7 @@ writeResults('RESULTS-postgres.md', {
       oneRow: true,
       oneRowPaired: oneRow,
       thousandPaired: thousand,
+      allPaired: all,
     }),
     [`\`query()\` at ${fmtInt(ROWS)} rows ≤ 0.9x raw time`, `${speedRatio.toFixed(2)}x`, yesNo(speedRatio <= 0.9)],
     [

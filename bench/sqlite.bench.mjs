@@ -6,6 +6,7 @@ import path from 'node:path'
 import { closeAll, connection } from '@sqlconn/core'
 import Database from 'better-sqlite3'
 import {
+  ALL_PAIRS,
   arrowSection,
   assertSameRows,
   concurrencySection,
@@ -101,6 +102,7 @@ let arrow
 let concurrency
 let oneRow
 let thousand
+let all
 
 try {
   const seeded = performance.now()
@@ -143,6 +145,15 @@ try {
     },
     { ...THOUSAND_PAIRS, label: 'limit 1,000 ' },
   )
+  all = await pairedRatio(
+    async () => {
+      sink += stmt.all(ROWS).length
+    },
+    async () => {
+      sink += (await conn.query(SQL, { params: [ROWS], cache: false })).numRows
+    },
+    { ...ALL_PAIRS, label: `limit ${fmtInt(ROWS)} ` },
+  )
 
   memory = await measureMemory(MEMORY_SIZES, (limit) => stmt.all(limit), conn, SQL)
 
@@ -183,7 +194,7 @@ writeResults('RESULTS.md', {
   rawLabel: 'raw `.all()`',
   sections: [...arrowSection(arrow), ...concurrencySection(concurrency, 'raw better-sqlite3 `.all()`')],
   targets: [
-    ...sharedTargets({ results, arrow, concurrency, rows: ROWS, thousandPaired: thousand }),
+    ...sharedTargets({ results, arrow, concurrency, rows: ROWS, thousandPaired: thousand, allPaired: all }),
     [`\`query()\` at ${fmtInt(ROWS)} rows ≤ 1.0x raw time`, `${speedRatio.toFixed(2)}x`, yesNo(speedRatio <= 1.0)],
     ['≤ 20 µs overhead for one row', `${overheadUs.toFixed(1)} µs`, yesNo(overheadUs <= 20)],
     [
