@@ -19,8 +19,8 @@ import { ticksOf } from './ticks.js'
 /** Up to this many rows a column of int8 text writes BigInts rather than two 32-bit words (see start). */
 const WORDS_MIN_CAPACITY = 8
 
-/** A builder over buffers made elsewhere (TableBuilder.column). Set by ColumnBuilder's static block. */
-let wrap: (b: ColumnBuffers) => ColumnBuilder
+/** The buffers the ColumnBuilder being constructed takes over (builderOver), instead of making its own. */
+let adopted: ColumnBuffers | undefined
 
 /**
  * The buffers of a new column: what TableBuilder keeps per column, with no ColumnBuilder around
@@ -38,7 +38,12 @@ export function columnBuffers(
 
 /** A ColumnBuilder that appends to `b` (made by `columnBuffers`). */
 export function builderOver(b: ColumnBuffers): ColumnBuilder {
-  return wrap(b)
+  adopted = b
+  try {
+    return new ColumnBuilder()
+  } finally {
+    adopted = undefined
+  }
 }
 
 /**
@@ -47,23 +52,15 @@ export function builderOver(b: ColumnBuffers): ColumnBuilder {
  */
 export class ColumnBuilder {
   /** The column's memory (column-buffers.ts), with the append path its storage takes. */
-  #b: ColumnBuffers
-
-  // TableBuilder keeps bare buffers and puts a builder around one only when an adapter asks for it.
-  static {
-    wrap = (b) => {
-      const c = new ColumnBuilder(1)
-      c.#b = b
-      return c
-    }
-  }
+  readonly #b: ColumnBuffers
 
   /**
    * @param capacity expected row count (grows as needed) @param decode see `FieldInit.decode`
    * @param field the column's type and unit, which say what ticks count (`decode: 'ticks'`)
    */
   constructor(capacity = 1024, decode?: Decode, field?: Pick<FieldInit, 'name' | 'type' | 'unit'>) {
-    this.#b = columnBuffers(capacity, decode, field)
+    // TableBuilder keeps bare buffers and puts a builder around one only when an adapter asks for it.
+    this.#b = adopted ?? columnBuffers(capacity, decode, field)
   }
 
   /** Number of values appended so far. */
