@@ -379,10 +379,10 @@ export function narrowAndWide(conn, { narrow, wide }) {
 const PAIRS = QUICK ? { pairs: 20, warmup: 5 } : { pairs: 3000, warmup: 300 }
 
 /** `pairedRatio()`'s budget at 1,000 rows, where a pair takes milliseconds rather than microseconds. */
-export const THOUSAND_PAIRS = QUICK ? { pairs: 20, warmup: 5 } : { pairs: 1000, warmup: 100 }
+const THOUSAND_PAIRS = QUICK ? { pairs: 20, warmup: 5 } : { pairs: 1000, warmup: 100 }
 
 /** `pairedRatio()`'s budget at 100,000 rows (a pair takes about a second on PostgreSQL), the heap collected before each call. */
-export const ALL_PAIRS = QUICK ? { pairs: 2, warmup: 1, collect: true } : { pairs: 15, warmup: 2, collect: true }
+const ALL_PAIRS = QUICK ? { pairs: 2, warmup: 1, collect: true } : { pairs: 15, warmup: 2, collect: true }
 
 /**
  * `query()` / raw time as the median of per-pair ratios: `raw()` and `query()` (async functions)
@@ -428,6 +428,29 @@ export async function pairedRatio(
       `median of ${fmtInt(pairs)} per-pair ratios ${out.ratio.toFixed(3)}x (${elapsed(started)} s)`,
   )
   return out
+}
+
+/**
+ * The paired ratios of the time targets (see `pairedRatio()`): `rawAt(limit)` (the driver's rows,
+ * awaited when a promise) against `conn.query(sql)` with the cache off, at one row, at 1,000 rows
+ * and at `rows` rows (the heap collected before each call there). Returns `{ oneRow, thousand, all }`.
+ */
+export async function pairedSizes(rawAt, conn, sql, rows) {
+  const at = (limit, budget, label) =>
+    pairedRatio(
+      async () => {
+        const got = rawAt(limit)
+        sink += (got instanceof Promise ? await got : got).length
+      },
+      async () => {
+        sink += (await conn.query(sql, { params: [limit], cache: false })).numRows
+      },
+      { ...budget, label },
+    )
+  const oneRow = await at(1, {}, 'limit 1 ')
+  const thousand = await at(1_000, THOUSAND_PAIRS, 'limit 1,000 ')
+  const all = await at(rows, ALL_PAIRS, `limit ${fmtInt(rows)} `)
+  return { oneRow, thousand, all }
 }
 
 /** Budget of `measureConcurrencyPaired()`: pairs of slices of `ms` each. */

@@ -6,7 +6,6 @@ import os from 'node:os'
 import { closeAll, connection } from '@sqlconn/core'
 import pg from 'pg'
 import {
-  ALL_PAIRS,
   arrowSection,
   assertSameRows,
   concurrencySection,
@@ -21,12 +20,11 @@ import {
   measureConcurrencyPaired,
   measureMemory,
   narrowAndWide,
-  pairedRatio,
+  pairedSizes,
   queryTasks,
   requireGc,
   sharedTargets,
   sizes,
-  THOUSAND_PAIRS,
   timeSizes,
   writeResults,
   yesNo,
@@ -108,35 +106,15 @@ try {
     ...(await queryTasks(conn, SQL, limit)),
   }))
 
-  // The one-row target from interleaved pairs of calls (see pairedRatio), as on MySQL: tinybench's
-  // separate runs of each side swing a ratio of two sub-millisecond times from run to run.
-  oneRow = await pairedRatio(
-    async () => {
-      sink += (await raw.query(SQL, [1])).rows.length
-    },
-    async () => {
-      sink += (await conn.query(SQL, { params: [1], cache: false })).numRows
-    },
-    { label: 'limit 1 ' },
-  )
-  thousand = await pairedRatio(
-    async () => {
-      sink += (await raw.query(SQL, [1_000])).rows.length
-    },
-    async () => {
-      sink += (await conn.query(SQL, { params: [1_000], cache: false })).numRows
-    },
-    { ...THOUSAND_PAIRS, label: 'limit 1,000 ' },
-  )
-  all = await pairedRatio(
-    async () => {
-      sink += (await raw.query(SQL, [ROWS])).rows.length
-    },
-    async () => {
-      sink += (await conn.query(SQL, { params: [ROWS], cache: false })).numRows
-    },
-    { ...ALL_PAIRS, label: `limit ${fmtInt(ROWS)} ` },
-  )
+  // The one-row, 1,000-row and 100,000-row targets from interleaved pairs of calls (see
+  // pairedRatio): tinybench runs each side separately, seconds apart, and a ratio of two such runs
+  // swung by tenths from run to run on this shared machine.
+  ;({ oneRow, thousand, all } = await pairedSizes(
+    async (limit) => (await raw.query(SQL, [limit])).rows,
+    conn,
+    SQL,
+    ROWS,
+  ))
 
   memory = await measureMemory(MEMORY_SIZES, async (limit) => (await raw.query(SQL, [limit])).rows, conn, SQL)
 

@@ -6,7 +6,6 @@ import path from 'node:path'
 import { closeAll, connection } from '@sqlconn/core'
 import Database from 'better-sqlite3'
 import {
-  ALL_PAIRS,
   arrowSection,
   assertSameRows,
   concurrencySection,
@@ -21,13 +20,12 @@ import {
   measureConcurrencyPaired,
   measureMemory,
   narrowAndWide,
-  pairedRatio,
+  pairedSizes,
   prng,
   queryTasks,
   requireGc,
   sharedTargets,
   sizes,
-  THOUSAND_PAIRS,
   timeSizes,
   writeResults,
   yesNo,
@@ -124,36 +122,10 @@ try {
     ...(await queryTasks(conn, SQL, limit, { hit: true })),
   }))
 
-  // The one-row and 1,000-row ratios from interleaved pairs of calls (see pairedRatio), as on MySQL
-  // and PostgreSQL: tinybench runs each side separately, so a collection of one side's garbage can
-  // land in the other's run.
-  oneRow = await pairedRatio(
-    async () => {
-      sink += stmt.all(1).length
-    },
-    async () => {
-      sink += (await conn.query(SQL, { params: [1], cache: false })).numRows
-    },
-    { label: 'limit 1 ' },
-  )
-  thousand = await pairedRatio(
-    async () => {
-      sink += stmt.all(1_000).length
-    },
-    async () => {
-      sink += (await conn.query(SQL, { params: [1_000], cache: false })).numRows
-    },
-    { ...THOUSAND_PAIRS, label: 'limit 1,000 ' },
-  )
-  all = await pairedRatio(
-    async () => {
-      sink += stmt.all(ROWS).length
-    },
-    async () => {
-      sink += (await conn.query(SQL, { params: [ROWS], cache: false })).numRows
-    },
-    { ...ALL_PAIRS, label: `limit ${fmtInt(ROWS)} ` },
-  )
+  // The one-row, 1,000-row and 100,000-row targets from interleaved pairs of calls (see
+  // pairedRatio): tinybench runs each side separately, seconds apart, and a ratio of two such runs
+  // swung by tenths from run to run on this shared machine.
+  ;({ oneRow, thousand, all } = await pairedSizes((limit) => stmt.all(limit), conn, SQL, ROWS))
 
   memory = await measureMemory(MEMORY_SIZES, (limit) => stmt.all(limit), conn, SQL)
 
