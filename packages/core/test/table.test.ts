@@ -354,7 +354,13 @@ describe('decoded columns', () => {
   })
 
   it('give an adapter the same column builder each time it asks, appending to the table', () => {
-    const b = new TableBuilder([{ name: 'a', type: 'float64' }, { name: 'b', type: 'utf8' }], 4)
+    const b = new TableBuilder(
+      [
+        { name: 'a', type: 'float64' },
+        { name: 'b', type: 'utf8' },
+      ],
+      4,
+    )
     expect(b.column(0)).toBe(b.column(0))
     b.column(0).append(1.5)
     b.column(1).append('x')
