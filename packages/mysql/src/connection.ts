@@ -19,7 +19,7 @@ import { connectFailure, describeConnectFailure, isRefusalMysqlError, isTransien
 import { nativeLayers } from './native.js'
 import { MYSQL_OPTIONS, RESULT_OPTIONS } from './options.js'
 import { effectiveConfig, type PoolOptions, poolOptions } from './pool-options.js'
-import { destroyConnection, getConnection, queryTable, type Reader, ResultReader } from './read.js'
+import { destroyConnection, getConnection, queryTable, type Reader, RecentSizes, ResultReader } from './read.js'
 import { ShapeCache } from './shapes.js'
 
 const ignore = () => {}
@@ -275,7 +275,7 @@ export class MysqlConnection<DB = any> extends SqlConnection<Pool, DB> {
         jsonAsText: !typeCast && !o.jsonStrings && !o.supportBigNumbers,
         bigintAsText: !typeCast && o.supportBigNumbers === true && o.bigNumberStrings === true,
       }
-      this.#reader = { ...read, shapes: new ShapeCache(read) }
+      this.#reader = { ...read, shapes: new ShapeCache(read), sizes: new RecentSizes() }
     }
     return this.#reader
   }

@@ -3,7 +3,7 @@ import { fieldInits, isJson, isMariadbJson, type MysqlField, type ReadOptions } 
 
 /** What a result's column definitions make of it, worked out once per set of definitions. */
 export interface Shape {
-  /** The columns for core's TableBuilder (shared by every table of this shape; TableBuilder copies them). */
+  /** The columns for core's TableBuilder (shared by every table of this shape; nothing changes them). */
   readonly inits: readonly FieldInit[]
   /** JSON columns are read as their text (sqlconn's typeCast-free JSON path, see ResultReader). */
   readonly jsonText: boolean
