@@ -17,7 +17,7 @@ export interface Reader {
   bigintAsText: boolean
   /** The result shapes this connection has read, so a repeated query works out its columns once. */
   shapes: ShapeCache
-  /** How many rows the SQL texts this connection ran lately gave: how `queryTable` reads the next run. */
+  /** The SQL texts this connection ran lately that gave a large result: how `queryTable` reads the next run. */
   sizes: RecentSizes
 }
 
@@ -34,9 +34,9 @@ const CALLBACK_MAX_ROWS = 8192
 const MAX_SIZES = 512
 
 /**
- * The row count each recent SQL text last gave, so a text that gave a large result is read as it
- * arrives next time. A text not seen yet is read whole: most results are small, and a large one
- * read whole is only slower, never wrong.
+ * The recent SQL texts whose last result had more than CALLBACK_MAX_ROWS rows, so such a text is
+ * read as it arrives next time. Any other text is read whole: most results are small, and a large
+ * one read whole is only slower, never wrong.
  */
 export class RecentSizes {
   readonly #large = new Map<string, true>()
@@ -126,17 +126,17 @@ export class ResultReader {
    * with columns this reader reads (an array of every set's rows when there were several).
    */
   tableOf(rows: unknown): RowTable {
-    const shape = this.#shape
     const set = this.#sets > 1 ? (rows as unknown[])[this.#resultIndex] : rows
-    if (shape === undefined || !Array.isArray(set)) return new TableBuilder(shape?.inits ?? [], 1).finish()
-    const builder = new TableBuilder(shape.inits, set.length)
-    builder.appendRows(set as unknown[][])
-    return builder.finish()
+    if (this.#shape !== undefined && Array.isArray(set)) {
+      this.#builder = new TableBuilder(this.#shape.inits, set.length)
+      this.#builder.appendRows(set as unknown[][])
+    }
+    return this.finish()!
   }
 
   /** Wires the reader to a query's `fields` and `result` events. */
   attach(query: Query): void {
-    query.on('fields', (fields?: MysqlField[]) => this.#onFields(query, fields))
+    this.attachFields(query)
     query.on('result', (row: unknown, index?: number) => {
       if (index !== this.#resultIndex) return
       const pending = this.#pending
@@ -260,6 +260,8 @@ function readTable(
     else resolve(table!)
   }
   const done = (table: RowTable) => {
+    // An aborted read's table is empty: it says nothing of the text's size.
+    if (settled) return
     reader.sizes.record(sql, table.numRows)
     settle(undefined, table)
   }
