@@ -129,7 +129,8 @@ export class ColumnBuffers {
     if (this.u8) this.u8 = grow(this.u8, cap)
     if (this.i64) {
       this.i64 = grow(this.i64, cap)
-      if (this.i64Words || (this.i64Text && LITTLE_ENDIAN)) this.i64Words = new Int32Array(this.i64.buffer)
+      // A column that grows writes words from then on (see start): growing copies it anyway.
+      if (this.i64Text && LITTLE_ENDIAN) this.i64Words = new Int32Array(this.i64.buffer)
     }
     if (this.offsets) this.offsets = grow(this.offsets, cap + 1)
     if (this.nulls) this.nulls = grow(this.nulls, (cap + 7) >> 3)
