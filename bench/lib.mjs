@@ -392,7 +392,7 @@ const ALL_PAIRS = QUICK ? { pairs: 2, warmup: 1, collect: true } : { pairs: 15, 
  * swung the one-row ratio by 0.3 from run to run.
  * Returns `{ ratio, rawP50, queryP50, pairs }` (times in ms) and logs it to stderr.
  */
-export async function pairedRatio(
+async function pairedRatio(
   raw,
   query,
   { pairs = PAIRS.pairs, warmup = PAIRS.warmup, label = '', collect = false } = {},
@@ -532,59 +532,41 @@ export function arrowSection(a) {
 
 /**
  * The target rows shared by the three databases: the Arrow ratios, the concurrent narrow readers,
- * and `query()` / raw at 1,000 and `rows` rows (≤ 1.0x); with `oneRow`, at one row too (≤ 1.10x), read
- * from `oneRowPaired` (`pairedRatio()`'s result) when given. The 1,000-row and `rows`-row ratios
- * come from `thousandPaired` and `allPaired` (also `pairedRatio()`'s) when given, with tinybench's
- * p50 beside them. Ratios are of median calls (p50): on a shared machine a few calls caught behind another process
- * move a mean by tens of percent, a median hardly at all.
+ * and `query()` / raw at 1,000 and `rows` rows (≤ 1.0x); with `oneRowTarget`, at one row too
+ * (≤ 1.10x). The time ratios come from `paired` (`pairedSizes()`'s result), with tinybench's p50
+ * beside the 1,000- and `rows`-row ones. Arrow ratios are of median calls (p50): on a shared machine
+ * a few calls caught behind another process move a mean by tens of percent, a median hardly at all.
  */
-export function sharedTargets({
-  results,
-  arrow,
-  concurrency,
-  rows,
-  oneRow = false,
-  oneRowPaired,
-  thousandPaired,
-  allPaired,
-}) {
-  const ratio = (limit) => {
+export function sharedTargets({ results, arrow, concurrency, rows, paired, oneRowTarget = false }) {
+  const p50Ratio = (limit) => {
     const r = results.find((x) => x.limit === limit)
     return r.query.p50 / r.raw.p50
   }
   const out = []
-  if (oneRowPaired) {
-    const r = oneRowPaired.ratio
+  if (oneRowTarget) {
+    const r = paired.oneRow.ratio
     out.push([
-      `\`query()\` / raw at 1 row ≤ 1.10x (median of ${fmtInt(oneRowPaired.pairs)} interleaved pairs)`,
+      `\`query()\` / raw at 1 row ≤ 1.10x (median of ${fmtInt(paired.oneRow.pairs)} interleaved pairs)`,
       `${r.toFixed(2)}x`,
       yesNo(r <= 1.1),
     ])
-  } else if (oneRow)
-    out.push(['`query()` / raw at 1 row ≤ 1.10x (p50)', `${ratio(1).toFixed(2)}x`, yesNo(ratio(1) <= 1.1)])
-  for (const limit of [1_000, rows]) {
-    const paired = limit === 1_000 ? thousandPaired : allPaired
-    if (paired) {
-      const r = paired.ratio
-      out.push(
-        [
-          `\`query()\` / raw at ${fmtInt(limit)} rows ≤ 1.0x (median of ${fmtInt(paired.pairs)} interleaved pairs)`,
-          `${r.toFixed(2)}x`,
-          yesNo(r <= 1),
-        ],
-        [
-          `\`query()\` / raw at ${fmtInt(limit)} rows, tinybench p50 (informational)`,
-          `${ratio(limit).toFixed(2)}x`,
-          '',
-        ],
-      )
-      continue
-    }
-    out.push([
-      `\`query()\` / raw at ${fmtInt(limit)} rows ≤ 1.0x (p50)`,
-      `${ratio(limit).toFixed(2)}x`,
-      yesNo(ratio(limit) <= 1),
-    ])
+  }
+  for (const [limit, at] of [
+    [1_000, paired.thousand],
+    [rows, paired.all],
+  ]) {
+    out.push(
+      [
+        `\`query()\` / raw at ${fmtInt(limit)} rows ≤ 1.0x (median of ${fmtInt(at.pairs)} interleaved pairs)`,
+        `${at.ratio.toFixed(2)}x`,
+        yesNo(at.ratio <= 1),
+      ],
+      [
+        `\`query()\` / raw at ${fmtInt(limit)} rows, tinybench p50 (informational)`,
+        `${p50Ratio(limit).toFixed(2)}x`,
+        '',
+      ],
+    )
   }
   const toArrow = arrow.toArrow.p50 / arrow.query.p50
   const viaArrow = arrow.queryArrow.p50 / arrow.rawArrow.p50

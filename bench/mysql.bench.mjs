@@ -110,9 +110,7 @@ let results
 let memory
 let arrow
 let concurrency
-let oneRow
-let thousand
-let all
+let paired
 let version = ''
 
 const admin = mysql.createPool({ uri: SERVER_URL, connectionLimit: 1 })
@@ -141,7 +139,7 @@ try {
   // The one-row, 1,000-row and 100,000-row targets from interleaved pairs of calls (see
   // pairedRatio): tinybench runs each side separately, seconds apart, and a ratio of two such runs
   // swung by tenths from run to run on this shared machine.
-  ;({ oneRow, thousand, all } = await pairedSizes((limit) => run(pool, SQL, [limit]), conn, SQL, ROWS))
+  paired = await pairedSizes((limit) => run(pool, SQL, [limit]), conn, SQL, ROWS)
 
   memory = await measureMemory(MEMORY_SIZES, (limit) => run(pool, SQL, [limit]), conn, SQL)
 
@@ -195,16 +193,7 @@ writeResults('RESULTS-mysql.md', {
     ...concurrencySection(concurrency, `raw mysql2 pool (connectionLimit ${CONCURRENT_POOL})`),
   ],
   targets: [
-    ...sharedTargets({
-      results,
-      arrow,
-      concurrency,
-      rows: ROWS,
-      oneRow: true,
-      oneRowPaired: oneRow,
-      thousandPaired: thousand,
-      allPaired: all,
-    }),
+    ...sharedTargets({ results, arrow, concurrency, rows: ROWS, paired, oneRowTarget: true }),
     [`\`query()\` at ${fmtInt(ROWS)} rows ≤ 0.9x raw time`, `${speedRatio.toFixed(2)}x`, yesNo(speedRatio <= 0.9)],
     [
       `RowTable memory ≤ 0.6x the driver's row objects (${fmtInt(ROWS)} rows)`,
@@ -214,7 +203,7 @@ writeResults('RESULTS-mysql.md', {
     ['overhead for one row (informational)', `${overheadUs.toFixed(1)} µs`, ''],
     [
       'one row, p50 of the interleaved pairs: raw / `query()` (informational)',
-      `${fmtTime(oneRow.rawP50)} / ${fmtTime(oneRow.queryP50)}`,
+      `${fmtTime(paired.oneRow.rawP50)} / ${fmtTime(paired.oneRow.queryP50)}`,
       '',
     ],
     [`memory-cache hit / \`query()\` (${fmtInt(ROWS)} rows, informational)`, `${hitPct.toFixed(3)}%`, ''],

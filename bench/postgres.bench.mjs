@@ -79,9 +79,7 @@ let results
 let memory
 let arrow
 let concurrency
-let oneRow
-let thousand
-let all
+let paired
 const raw = new pg.Pool({ connectionString: PG_URL, max: 2 })
 // The concurrency test's pools, pg's default size on both sides.
 const rawWide = new pg.Pool({ connectionString: PG_URL, max: CONCURRENT_POOL })
@@ -109,12 +107,7 @@ try {
   // The one-row, 1,000-row and 100,000-row targets from interleaved pairs of calls (see
   // pairedRatio): tinybench runs each side separately, seconds apart, and a ratio of two such runs
   // swung by tenths from run to run on this shared machine.
-  ;({ oneRow, thousand, all } = await pairedSizes(
-    async (limit) => (await raw.query(SQL, [limit])).rows,
-    conn,
-    SQL,
-    ROWS,
-  ))
+  paired = await pairedSizes(async (limit) => (await raw.query(SQL, [limit])).rows, conn, SQL, ROWS)
 
   memory = await measureMemory(MEMORY_SIZES, async (limit) => (await raw.query(SQL, [limit])).rows, conn, SQL)
 
@@ -158,16 +151,7 @@ writeResults('RESULTS-postgres.md', {
   delta: fmtSignedDelta,
   sections: [...arrowSection(arrow), ...concurrencySection(concurrency, `raw \`pg.Pool\` (max ${CONCURRENT_POOL})`)],
   targets: [
-    ...sharedTargets({
-      results,
-      arrow,
-      concurrency,
-      rows: ROWS,
-      oneRow: true,
-      oneRowPaired: oneRow,
-      thousandPaired: thousand,
-      allPaired: all,
-    }),
+    ...sharedTargets({ results, arrow, concurrency, rows: ROWS, paired, oneRowTarget: true }),
     [`\`query()\` at ${fmtInt(ROWS)} rows ≤ 0.9x raw time`, `${speedRatio.toFixed(2)}x`, yesNo(speedRatio <= 0.9)],
     [
       `RowTable memory ≤ 0.6x pg's row objects (${fmtInt(ROWS)} rows)`,
@@ -177,7 +161,7 @@ writeResults('RESULTS-postgres.md', {
     ['one row: `query()` − raw', fmtSignedDelta(one.query.mean - one.raw.mean), ''],
     [
       'one row, p50 of the interleaved pairs: raw / `query()` (informational)',
-      `${fmtTime(oneRow.rawP50)} / ${fmtTime(oneRow.queryP50)}`,
+      `${fmtTime(paired.oneRow.rawP50)} / ${fmtTime(paired.oneRow.queryP50)}`,
       '',
     ],
   ],

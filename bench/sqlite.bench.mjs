@@ -98,9 +98,7 @@ let results
 let memory
 let arrow
 let concurrency
-let oneRow
-let thousand
-let all
+let paired
 
 try {
   const seeded = performance.now()
@@ -125,7 +123,7 @@ try {
   // The one-row, 1,000-row and 100,000-row targets from interleaved pairs of calls (see
   // pairedRatio): tinybench runs each side separately, seconds apart, and a ratio of two such runs
   // swung by tenths from run to run on this shared machine.
-  ;({ oneRow, thousand, all } = await pairedSizes((limit) => stmt.all(limit), conn, SQL, ROWS))
+  paired = await pairedSizes((limit) => stmt.all(limit), conn, SQL, ROWS)
 
   memory = await measureMemory(MEMORY_SIZES, (limit) => stmt.all(limit), conn, SQL)
 
@@ -166,12 +164,12 @@ writeResults('RESULTS.md', {
   rawLabel: 'raw `.all()`',
   sections: [...arrowSection(arrow), ...concurrencySection(concurrency, 'raw better-sqlite3 `.all()`')],
   targets: [
-    ...sharedTargets({ results, arrow, concurrency, rows: ROWS, thousandPaired: thousand, allPaired: all }),
+    ...sharedTargets({ results, arrow, concurrency, rows: ROWS, paired }),
     [`\`query()\` at ${fmtInt(ROWS)} rows ≤ 1.0x raw time`, `${speedRatio.toFixed(2)}x`, yesNo(speedRatio <= 1.0)],
     ['≤ 20 µs overhead for one row', `${overheadUs.toFixed(1)} µs`, yesNo(overheadUs <= 20)],
     [
-      `one row, median of ${fmtInt(oneRow.pairs)} interleaved pairs: \`query()\` / raw (informational)`,
-      `${oneRow.ratio.toFixed(2)}x (p50 ${fmtTime(oneRow.rawP50)} / ${fmtTime(oneRow.queryP50)})`,
+      `one row, median of ${fmtInt(paired.oneRow.pairs)} interleaved pairs: \`query()\` / raw (informational)`,
+      `${paired.oneRow.ratio.toFixed(2)}x (p50 ${fmtTime(paired.oneRow.rawP50)} / ${fmtTime(paired.oneRow.queryP50)})`,
       '',
     ],
     [`memory-cache hit < 1% of the query's time (${fmtInt(ROWS)} rows)`, `${hitPct.toFixed(3)}%`, yesNo(hitPct < 1)],
