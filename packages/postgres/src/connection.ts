@@ -15,6 +15,7 @@ import {
 import type { PostgresCursorConstructor, PostgresDialect, PostgresPool } from 'kysely'
 import pg from 'pg'
 import Cursor from 'pg-cursor'
+import { arrayQuery } from './array-query.js'
 import { endPoolWhenIdle } from './drain.js'
 import { connectFailure, describeConnectFailure, isTransientPgError, pgErrorScope } from './errors.js'
 import { postgresNativeConfig } from './native.js'
@@ -182,12 +183,9 @@ export class PostgresConnection<DB = any> extends SqlConnection<pg.Pool, DB> {
     const types = new QueryTypes(this.#typeSource)
     let result: pg.QueryResult | pg.QueryResult[]
     try {
-      // The values go beside the config, not in it: pg copies every property of a config object
-      // through its descriptors on each query.
-      result = await pool.query(
-        { text: query.sql, rowMode: 'array', types: types as unknown as pg.CustomTypesConfig },
-        query.parameters as unknown[],
-      )
+      result = await (pool.query(arrayQuery(query.sql, query.parameters as unknown[], types)) as unknown as Promise<
+        pg.QueryResult | pg.QueryResult[]
+      >)
     } catch (err) {
       throw this.#connectError(err)
     }
