@@ -34,16 +34,17 @@ const CALLBACK_MAX_ROWS = 8192
 const MAX_SIZES = 512
 
 /**
- * The recent SQL texts whose last result had more than CALLBACK_MAX_ROWS rows, so such a text is
- * read as it arrives next time. Any other text is read whole: most results are small, and a large
- * one read whole is only slower, never wrong.
+ * The recent SQL texts whose last result had more than CALLBACK_MAX_ROWS rows, with that row count,
+ * so such a text is read as it arrives next time, into a table of that size from its first row.
+ * Any other text is read whole: most results are small, and a large one read whole is only slower,
+ * never wrong.
  */
 export class RecentSizes {
-  readonly #large = new Map<string, true>()
+  readonly #large = new Map<string, number>()
 
-  /** True when `sql` last gave more than CALLBACK_MAX_ROWS rows. */
-  isLarge(sql: string): boolean {
-    return this.#large.size > 0 && this.#large.has(sql)
+  /** The row count `sql` last gave when it was more than CALLBACK_MAX_ROWS, else undefined. */
+  largeSize(sql: string): number | undefined {
+    return this.#large.size > 0 ? this.#large.get(sql) : undefined
   }
 
   /** Records that `sql` gave `rows` rows. */
@@ -55,7 +56,7 @@ export class RecentSizes {
     // Map order doubles as recency.
     this.#large.delete(sql)
     if (this.#large.size >= MAX_SIZES) this.#large.delete(this.#large.keys().next().value!)
-    this.#large.set(sql, true)
+    this.#large.set(sql, rows)
   }
 }
 
@@ -103,6 +104,8 @@ export class ResultReader {
   readonly #reader: Reader
   readonly #chunkSize: number
   readonly #onChunk: ((table: RowTable) => void) | undefined
+  /** Rows a whole result read as it arrives is expected to have (its text's last count), if known. */
+  #expectedRows: number | undefined
 
   /**
    * @param reader how values are held, from the connection's options
@@ -134,8 +137,18 @@ export class ResultReader {
     return this.finish()!
   }
 
-  /** Wires the reader to a query's `fields` and `result` events. */
-  attach(query: Query): void {
+  /**
+   * Wires the reader to a query's `fields` and `result` events. A whole result `expectedRows` long
+   * (the count its SQL text gave last time) gets a table of that size at its first rows: grown by
+   * doubling and then trimmed, a 100,000-row table was written to about 3.6 times its final memory,
+   * and fresh memory is what a large read spends most on after the driver.
+   */
+  attach(query: Query, expectedRows?: number): void {
+    if (expectedRows !== undefined && !this.#onChunk) {
+      this.#expectedRows = expectedRows
+      // No need to hold rows back for an exact-size table: they go in while still young.
+      this.#flushAt = ROW_BLOCK
+    }
     this.attachFields(query)
     query.on('result', (row: unknown, index?: number) => {
       if (index !== this.#resultIndex) return
@@ -165,14 +178,16 @@ export class ResultReader {
 
   /**
    * Appends the pending rows, starting the table if there is none: of their exact count when they
-   * are the `last`, of a stream's chunk size, or of twice FIRST_BLOCK for a whole result that goes
-   * on (it doubles from there). Hands on a full chunk.
+   * are the `last`, of a stream's chunk size, of the expected row count, or of twice FIRST_BLOCK for
+   * a whole result that goes on (it doubles from there). Hands on a full chunk.
    */
   #flush(last: boolean): void {
     const pending = this.#pending
     let builder = this.#builder
     if (builder === undefined) {
-      const capacity = last ? pending.length : this.#onChunk ? this.#chunkSize : 2 * pending.length
+      const capacity = this.#onChunk
+        ? this.#chunkSize
+        : Math.max(last ? pending.length : 2 * pending.length, this.#expectedRows ?? 0)
       builder = this.#builder = new TableBuilder(this.#shape!.inits, capacity)
     }
     builder.appendRows(pending)
@@ -284,7 +299,8 @@ function readTable(
   signal?.addEventListener('abort', onAbort, { once: true })
   conn.on('error', onConnectionError)
   // A text that last gave a large result is read as it arrives; any other is handed over whole.
-  const whole = !reader.sizes.isLarge(sql)
+  const expectedRows = reader.sizes.largeSize(sql)
+  const whole = expectedRows === undefined
   let query: Query
   try {
     query = whole
@@ -302,7 +318,7 @@ function readTable(
     result.attachFields(query)
     return
   }
-  result.attach(query)
+  result.attach(query, expectedRows)
   query.on('error', (error: unknown) => {
     queryError = error
   })

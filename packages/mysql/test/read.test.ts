@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { MysqlConnection } from '../src/index.js'
+import { RecentSizes } from '../src/read.js'
 import { useDatabase } from './helpers.js'
 
 const database = useDatabase()
@@ -20,11 +21,12 @@ describe('MySQL whole results', () => {
     await conn.close()
   })
 
-  it('reads every row of the same SQL as its result grows past 8,192 rows, stays large and shrinks back', async () => {
+  it('reads every row of the same SQL as its result grows past 8,192 rows, stays large, moves while large and shrinks back', async () => {
     const sql = 'select id, n from big where id <= ? order by id'
     // Small results come whole through mysql2's callback; once this text has given a large one, the
-    // next run is read as its rows arrive. Every run must give every row either way.
-    for (const limit of [10, ROWS, ROWS, 10, 9_000, 10]) {
+    // next run is read as its rows arrive, into a table of the last run's size: the same size, more
+    // rows (the table grows from there) and fewer (it is trimmed) must all give every row.
+    for (const limit of [10, ROWS, ROWS, 10, 9_000, ROWS, 12_000, 10]) {
       const t = await conn.query<{ id: number; n: number }>(sql, { params: [limit], cache: false })
       expect(t.numRows).toBe(limit)
       const ids = t.getChild('id')!.toArray() as number[]
@@ -46,5 +48,17 @@ describe('MySQL whole results', () => {
       { id: 2, n: 74 },
       { id: 3, n: 111 },
     ])
+  })
+
+  it('remembers the row count of a large result by its SQL text, and forgets it once the text gives a small one', () => {
+    const sizes = new RecentSizes()
+    sizes.record('select a', 100_000)
+    sizes.record('select b', 10)
+    expect(sizes.largeSize('select a')).toBe(100_000)
+    expect(sizes.largeSize('select b')).toBeUndefined()
+    sizes.record('select a', 9_000)
+    expect(sizes.largeSize('select a')).toBe(9_000)
+    sizes.record('select a', 8_192)
+    expect(sizes.largeSize('select a')).toBeUndefined()
   })
 })
