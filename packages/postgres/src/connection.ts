@@ -183,6 +183,7 @@ export class PostgresConnection<DB = any> extends SqlConnection<pg.Pool, DB> {
     const types = new QueryTypes(this.#typeSource)
     let result: pg.QueryResult | pg.QueryResult[]
     try {
+      // pg-pool answers a Query with a promise of its result, as it does SQL text (its types say the Query).
       result = await (pool.query(arrayQuery(query.sql, query.parameters as unknown[], types)) as unknown as Promise<
         pg.QueryResult | pg.QueryResult[]
       >)

@@ -21,9 +21,7 @@ function seen(result: pg.QueryResult | pg.QueryResult[]) {
 async function read(text: string, values: unknown[], layoutKnown: boolean) {
   const types = new QueryTypes(pg.types)
   const query = arrayQuery(text, values, types, layoutKnown)
-  const result = (await (pool.query(query) as unknown as Promise<pg.QueryResult | pg.QueryResult[]>)) as
-    | pg.QueryResult
-    | pg.QueryResult[]
+  const result = await (pool.query(query) as unknown as Promise<pg.QueryResult | pg.QueryResult[]>)
   return { result: seen(result), decodes: [...types.decodes] }
 }
 
