@@ -54,13 +54,11 @@ export class ColumnBuilder {
   /** The column's memory (column-buffers.ts), with the append path its storage takes. */
   readonly #b: ColumnBuffers
 
-  /**
-   * @param capacity expected row count (grows as needed) @param decode see `FieldInit.decode`
-   * @param field the column's type and unit, which say what ticks count (`decode: 'ticks'`)
-   */
-  constructor(capacity = 1024, decode?: Decode, field?: Pick<FieldInit, 'name' | 'type' | 'unit'>) {
+  /** Made by `TableBuilder.column()` only (see builderOver), around that column's buffers. */
+  constructor() {
     // TableBuilder keeps bare buffers and puts a builder around one only when an adapter asks for it.
-    this.#b = adopted ?? columnBuffers(capacity, decode, field)
+    if (adopted === undefined) throw new TypeError('A ColumnBuilder comes from TableBuilder.column(j).')
+    this.#b = adopted
   }
 
   /** Number of values appended so far. */
